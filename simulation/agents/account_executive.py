@@ -1,0 +1,85 @@
+"""Account executives: work deals, and MQLs when no SDR works them; accept or reject.
+
+Decision rules (the same in every design):
+
+* **Time.** Open deals come first (they carry the AE's commission); leads get the hours
+  left. In the last ``quarter_end_window_days`` of a quarter an AE below quota gives
+  late-stage deals extra time (deal bunching: Oyer 1998, Larkin 2014), so new leads wait.
+* **Which leads.** A lead is worth a touch if its believed quality clears the AE's
+  reservation, which rises at quarter end and falls with the shared-revenue weight of
+  the AE's pay (a team component makes marketing's leads worth more to the AE).
+* **Feedback.** Feedback on a rejected, recycled or lost marketing lead costs time; it is
+  given with a probability that rises with its benefit to the AE (shared revenue weight,
+  a feedback routine, a recent joint meeting) and falls with time pressure.
+* **Enablement.** Content is used in proportion to trust in marketing.
+"""
+
+from __future__ import annotations
+
+from .base import Person
+
+DEAL_HOURS_PER_DAY = 0.35  # hours an open opportunity needs per working day (assumption)
+BASE_RESERVATION = 0.12  # lowest believed quality an AE will spend a touch on (assumption)
+QUARTER_END_DEAL_BOOST = 1.6  # extra deal time at quarter end, relative to need (assumption)
+
+
+class AccountExecutive(Person):
+    role = "ae"
+
+    def __init__(self, model, skill: float, trust: float) -> None:
+        s = model.scenario
+        super().__init__(model, "sales", s.sales.hours_per_day, skill, s.sales.ramp_days, trust)
+        self.quota = s.sales.quota_per_quarter_usd
+        self.bookings_this_quarter = 0.0
+        self.open_deals = 0
+        self.late_deals = 0
+        self.deal_hours = 0.0
+        self.lead_hours = 0.0
+        self.attention_late = 1.0
+        self.attention_other = 1.0
+        self.sla_pressure = 0.0
+        self.breaches_this_week = 0
+        self.trust_agency = 0.5
+        self.works_inbound = False
+
+    # ------------------------------------------------------------------ decisions
+    def quota_gap(self) -> float:
+        if self.quota <= 0:
+            return 0.0
+        return max(0.0, 1.0 - self.bookings_this_quarter / self.quota)
+
+    def at_quarter_end(self) -> bool:
+        return self.model.days_left_in_quarter <= self.model.scenario.sales.quarter_end_window_days
+
+    def reservation(self) -> float:
+        pressure = 1.0 + (self.quota_gap() if self.at_quarter_end() else 0.0)
+        return BASE_RESERVATION * (1.0 - 0.5 * self.model.scenario.sales.shared_revenue_weight) * pressure
+
+    def max_attempts(self) -> int:
+        sla = self.model.scenario.sla
+        return max(2, sla.min_attempts) if sla.enabled else 2
+
+    def utilisation(self) -> float:
+        """Share of today's hours committed: all of them if the AE also works the inbound queue."""
+        if self.works_inbound:
+            return 1.0
+        return self.deal_hours / max(self.capacity_hours, 1e-9)
+
+    def enablement_use(self) -> float:
+        """Share of available enablement content used: proportional to trust (plus joint work)."""
+        joint = 0.2 if self.model.scenario.collaboration.joint_meeting_every_days > 0 else 0.0
+        return min(1.0, self.trust * (1.0 + joint))
+
+    def step(self) -> None:
+        model = self.model
+        hours = max(0.0, self.available_hours() - model.meeting_hours_today)
+        self.capacity_hours = hours
+        need = self.late_deals * DEAL_HOURS_PER_DAY
+        other_need = (self.open_deals - self.late_deals) * DEAL_HOURS_PER_DAY
+        boost = QUARTER_END_DEAL_BOOST if (self.at_quarter_end() and self.quota_gap() > 0) else 1.0
+        late_hours = min(hours, need * boost)
+        other_hours = min(hours - late_hours, other_need)
+        self.attention_late = late_hours / need if need > 0 else 1.0
+        self.attention_other = other_hours / other_need if other_need > 0 else 1.0
+        self.deal_hours = late_hours + other_hours
+        self.lead_hours = hours - self.deal_hours

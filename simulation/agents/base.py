@@ -1,0 +1,77 @@
+"""What every person has: capacity, skill, ramp, trust in the other function, morale."""
+
+from __future__ import annotations
+
+import math
+
+import mesa
+
+
+class Person(mesa.Agent):
+    """A member of the revenue team.
+
+    Attributes:
+        function: ``"marketing"``, ``"sales"`` or ``"agency"`` -- whose org the person sits in.
+        hours_per_day: contracted working hours.
+        skill: productivity relative to a typical in-house rep (1.0).
+        ramp_days: working days to reach full capacity; ``start_day`` is the hire day.
+        trust: trust in the other function, in [0, 1].
+        morale: in [0, 1]; scales effective capacity between 85% and 100% (assumption).
+    """
+
+    role = "person"
+
+    def __init__(self, model, function: str, hours_per_day: float, skill: float, ramp_days: int, trust: float) -> None:
+        super().__init__(model)
+        self.function = function
+        self.hours_per_day = hours_per_day
+        self.skill = skill
+        self.ramp_days = ramp_days
+        self.start_day = -ramp_days  # staff at the start are fully ramped
+        self.trust = trust
+        self.morale = 0.7
+        self.capacity_hours = hours_per_day
+
+    def ramp(self) -> float:
+        """Linear ramp from 25% on the first day to 100% after ``ramp_days``."""
+        if self.ramp_days <= 0:
+            return 1.0
+        tenure = self.model.day - self.start_day
+        return min(1.0, 0.25 + 0.75 * max(tenure, 0) / self.ramp_days)
+
+    def available_hours(self) -> float:
+        """Today's effective working hours: ramp, morale and any reorganisation disruption."""
+        return self.hours_per_day * self.ramp() * (0.85 + 0.15 * self.morale) * self.model.transition_factor
+
+    def adjust_trust(self, delta: float) -> None:
+        self.trust = min(1.0, max(0.0, self.trust + delta))
+
+    def adjust_morale(self, delta: float) -> None:
+        self.morale = min(1.0, max(0.0, self.morale + delta))
+
+    def pay_shared_weight(self) -> float:
+        """Weight of shared revenue in this person's pay."""
+        s = self.model.scenario
+        if self.function == "marketing":
+            return 1.0 if s.marketing.kpi == "revenue" else s.marketing.shared_revenue_weight
+        if self.function == "sales":
+            return s.sales.shared_revenue_weight
+        return 0.0
+
+    def utilisation(self) -> float:
+        return 1.0
+
+    def feedback_probability(self) -> float:
+        """Chance of spending time on feedback about one lead: benefit against time pressure.
+
+        Benefit: the shared-revenue weight of one's pay (better leads pay), a standing
+        feedback routine, a joint meeting in the last week. Cost: how busy one is, more so
+        at quarter end. ``p = logistic(6 * (benefit - cost))`` (assumption).
+        """
+        s = self.model.scenario
+        benefit = 0.6 * self.pay_shared_weight()
+        benefit += 0.35 if s.collaboration.feedback_routine else 0.0
+        benefit += 0.25 if self.model.days_since_meeting <= 5 else 0.0
+        quarter_end = self.model.days_left_in_quarter <= s.sales.quarter_end_window_days
+        cost = 0.35 * min(self.utilisation(), 1.5) * (1.5 if quarter_end else 1.0)
+        return 1.0 / (1.0 + math.exp(-6.0 * (benefit - cost)))

@@ -1,0 +1,119 @@
+"""Leaders: a CMO and a VP Sales, or one CRO/CGO over both.
+
+Quarterly decision rules (the same for every leader):
+
+* **Targets.** The leader over sales sets next quarter's quota per AE at the 45th
+  percentile of last quarter's bookings of ramped AEs, times a growth ambition of 5%:
+  plans are usually set so that 50-60% of reps reach them (see the brief, People).
+* **Budget.** A leader whose own KPI is short-term (MQLs or revenue) and who missed it by
+  a gap ``g`` moves brand budget to demand generation: ``brand_share *= 1 - short_termism * g``;
+  after a quarter on target it moves back halfway to the planned share. A leader who owns
+  both programme budget and the SDR team, is paid mostly on revenue and sees more than 30%
+  of MQLs never worked, moves one SDR's cost from demand generation into an SDR hire.
+* **Blame.** A leader with another function beside them blames it after a quarter with a
+  grievance (own target missed, or the other side's failure: marketing's leads never
+  worked, or junk leads rejected) with probability ``min(1, 2 * grievance * (1 - trust))``.
+  Blame lowers trust on both sides (see ``Model.blame``). A leader over both functions
+  has no other function to blame.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .base import Person
+
+GROWTH_AMBITION = 1.05
+QUOTA_PERCENTILE = 45
+NEVER_WORKED_TOLERANCE = 0.3
+REJECTION_TOLERANCE = 0.5
+
+
+class Leader(Person):
+    role = "leader"
+
+    def __init__(self, model, title: str, trust: float) -> None:
+        function = {"cmo": "marketing", "vp_sales": "sales", "cro": "revenue"}[title]
+        super().__init__(model, function, 10.0, 1.0, 0, trust)
+        self.title = title
+        s = model.scenario
+        self.owns_budget = title in ("cmo", "cro")
+        self.owns_sales = title in ("vp_sales", "cro")
+        self.owns_sdrs = title == "cro" or (s.sdr.owner == "marketing" and title == "cmo") or (
+            s.sdr.owner == "sales" and title == "vp_sales"
+        )
+        if title == "cmo":
+            self.kpi = s.marketing.kpi
+            self.revenue_weight = 1.0 if s.marketing.kpi == "revenue" else s.marketing.shared_revenue_weight
+        else:
+            self.kpi = "revenue"
+            self.revenue_weight = 1.0
+        self.attainment = 1.0
+
+    # ------------------------------------------------------------------ quarterly
+    def own_attainment(self, q: dict) -> float:
+        """Attainment of this leader's own KPI in the quarter that just ended."""
+        s = self.model.scenario
+        if self.kpi == "revenue" or self.title != "cmo":
+            target = q["team_quota"] if self.owns_sales or self.title == "cro" else q["team_quota"]
+            own = q["bookings"] / target if target > 0 else 1.0
+        elif self.kpi == "mql_volume":
+            own = q["mqls"] / max(s.marketing.mql_target_per_quarter, 1.0)
+        elif self.kpi == "sla_mqls":
+            own = q["mqls_meeting_definition"] / max(s.marketing.mql_target_per_quarter, 1.0)
+        else:  # brand
+            own = 1.0 if q["awareness_change"] >= 0 else 0.5
+        if self.title == "cmo" and self.kpi != "revenue" and self.revenue_weight > 0:
+            rev = q["bookings"] / q["team_quota"] if q["team_quota"] > 0 else 1.0
+            own = (1 - self.revenue_weight) * own + self.revenue_weight * rev
+        return float(own)
+
+    def grievance(self, q: dict) -> float:
+        """How much this leader has to complain about, in [0, 1]."""
+        missed = max(0.0, 1.0 - self.attainment)
+        if self.title == "cmo":
+            other = max(0.0, q["never_worked_share"] - NEVER_WORKED_TOLERANCE)
+        else:
+            other = max(0.0, q["rejection_share"] - REJECTION_TOLERANCE)
+        return min(1.0, max(missed, other))
+
+    def review_quarter(self, q: dict) -> None:
+        """End of quarter: measure own KPI, maybe blame the other function."""
+        model = self.model
+        self.attainment = self.own_attainment(q)
+        self.adjust_morale(0.1 if self.attainment >= 1 else -0.1)
+        if self.title == "cro":
+            return  # no other function to blame
+        p_blame = min(1.0, 2.0 * self.grievance(q) * (1.0 - self.trust))
+        if model.streams["people"].random() < p_blame:
+            model.blame(self)
+
+    def plan_quarter(self, q: dict | None) -> None:
+        """Start of quarter: set quotas (sales leader) and budgets (budget owner)."""
+        model = self.model
+        s = model.scenario
+        if q is None:
+            return
+        if self.owns_sales:
+            ramped = [ae for ae in model.aes if ae.ramp() >= 1.0]
+            if ramped:
+                last = np.array([ae.last_quarter_bookings for ae in ramped])
+                quota = float(np.percentile(last, QUOTA_PERCENTILE)) * GROWTH_AMBITION
+                quota = max(quota, 0.25 * s.sales.quota_per_quarter_usd)  # never below a floor
+                for ae in model.aes:
+                    ae.quota = quota
+        if self.owns_budget:
+            short_term = self.kpi in ("mql_volume", "sla_mqls", "revenue") or self.revenue_weight > 0
+            gap = max(0.0, 1.0 - self.attainment)
+            planned = s.marketing.brand_share
+            if short_term and gap > 0:
+                model.brand_share *= 1.0 - s.leadership.short_termism * gap
+            else:
+                model.brand_share += 0.5 * (planned - model.brand_share)
+            if (
+                self.owns_sdrs
+                and self.revenue_weight >= 0.5
+                and s.sdr.sourcing == "in_house"
+                and q["never_worked_share"] > NEVER_WORKED_TOLERANCE
+            ):
+                model.hire_sdr(self)

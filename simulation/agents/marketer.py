@@ -1,0 +1,158 @@
+"""Marketers: choose the campaign mix and the MQL threshold to do well on their own KPI.
+
+Decision rule (the same in every design). Once a week a marketer evaluates a grid of
+(MQL threshold, share of demand-generation budget on broad campaigns) and picks the pair
+that maximises the expected value of *their own* pay plan:
+
+    U = (1 - w_shared) * own_kpi + w_shared * expected_revenue / revenue_target
+
+where ``own_kpi`` is MQL volume against target (``mql_volume``), MQLs meeting the agreed
+SLA definition (``sla_mqls``), revenue (``revenue``) or nothing lead-related (``brand``).
+Expected revenue uses the marketer's *beliefs*: the share of good leads per source
+(learned from sales feedback, optimistic before any), and the number of leads sales can
+work (unknown -- "they'll work everything" -- unless an SLA, a feedback routine or joint
+meetings reveal it). A volume KPI therefore pushes the threshold down and the mix toward
+cheap broad campaigns; feedback moves beliefs, scoring accuracy and targeting toward what
+sales sees.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..leads import Source
+from .base import Person
+
+COST_PER_INQUIRY = {Source.CAMPAIGN_BROAD: 60.0, Source.CAMPAIGN_TARGETED: 200.0}  # USD (assumption)
+THRESHOLD_GRID = np.round(np.arange(0.05, 0.951, 0.05), 2)
+BROAD_GRID = np.array([0.0, 0.25, 0.5, 0.75, 1.0])
+VOLUME_PAY_CAP = 1.5  # volume bonuses usually cap at 150% of target (assumption)
+BELIEF_LEARNING = 0.02  # weight of one piece of feedback in the belief about a source
+ICP_LEARNING = 0.002  # share of the ICP gap closed per piece of feedback (assumption)
+
+
+class Marketer(Person):
+    role = "marketer"
+
+    def __init__(self, model, icp_point: np.ndarray, trust: float) -> None:
+        s = model.scenario
+        super().__init__(model, "marketing", 8.0, 1.0, 0, trust)
+        m = s.marketing
+        self.kpi = m.kpi
+        self.shared_weight = m.shared_revenue_weight
+        self.threshold = max(m.default_mql_threshold, self._threshold_floor())
+        self.broad_share = 0.5
+        self.icp_point = np.array(icp_point, dtype=float)
+        self.score_noise = s.behaviour.score_noise_initial
+        self.feedback_received = 0
+        self.belief_good = {Source.INBOUND: 0.6, Source.CAMPAIGN_BROAD: 0.6, Source.CAMPAIGN_TARGETED: 0.6}
+        self.capacity_belief = np.inf  # leads/quarter sales can work, as this marketer believes
+        self.score_samples: dict[int, np.ndarray] = {}
+        self.kpi_attainment = 1.0
+
+    # ------------------------------------------------------------------ decisions
+    def _threshold_floor(self) -> float:
+        s = self.model.scenario
+        floor = s.marketing.min_mql_threshold
+        if s.sla.enabled:
+            floor = max(floor, s.sla.mql_definition_score)  # the SLA binds what may be sent
+        return floor
+
+    def expected_utility(self, thresholds: np.ndarray, broad_shares: np.ndarray) -> np.ndarray:
+        """Expected pay-plan value for each (threshold, broad share) pair, from beliefs.
+
+        Returns an array of shape (len(thresholds), len(broad_shares)).
+        """
+        model = self.model
+        budget = model.dg_budget_per_marketer_quarter
+        s = model.scenario
+        n_t, n_b = len(thresholds), len(broad_shares)
+        volume = np.zeros((n_t, n_b))
+        counted = np.zeros((n_t, n_b))
+        good = np.zeros((n_t, n_b))
+        spend_share = {Source.CAMPAIGN_BROAD: broad_shares, Source.CAMPAIGN_TARGETED: 1.0 - broad_shares}
+        sources = [Source.CAMPAIGN_BROAD, Source.CAMPAIGN_TARGETED, Source.INBOUND]
+        for src in sources:
+            samples = self.score_samples.get(int(src))
+            if samples is None or len(samples) == 0:
+                continue
+            if src == Source.INBOUND:
+                leads_per_quarter = np.full(n_b, len(samples) * model.quarter_days / model.sample_window_days)
+            else:
+                leads_per_quarter = budget * spend_share[src] / COST_PER_INQUIRY[src]
+            passed = (samples[None, :] >= thresholds[:, None]).mean(axis=1)
+            defined = (samples[None, :] >= np.maximum(thresholds, s.sla.mql_definition_score)[:, None]).mean(axis=1)
+            # Believed chance a passed lead is good: the source's belief, scaled by score.
+            p_good = np.clip(self.belief_good[src] * 2.0 * samples, 0.0, 1.0)
+            good_share = (np.where(samples[None, :] >= thresholds[:, None], p_good[None, :], 0.0)).mean(axis=1)
+            volume += passed[:, None] * leads_per_quarter[None, :]
+            counted += defined[:, None] * leads_per_quarter[None, :]
+            good += good_share[:, None] * leads_per_quarter[None, :]
+        worked = np.minimum(1.0, self.capacity_belief / np.maximum(volume, 1e-9))
+        revenue = good * worked * model.expected_value_per_good_lead
+        target_volume = max(s.marketing.mql_target_per_quarter / max(s.marketing.headcount, 1), 1.0)
+        if self.kpi == "mql_volume":
+            own = np.minimum(volume / target_volume, VOLUME_PAY_CAP)
+        elif self.kpi == "sla_mqls":
+            own = np.minimum(counted / target_volume, VOLUME_PAY_CAP)
+        elif self.kpi == "revenue":
+            own = revenue / model.revenue_target_per_marketer
+        else:  # brand: nothing lead-related in the pay plan
+            own = np.zeros_like(volume)
+        shared = revenue / model.revenue_target_per_marketer
+        return (1.0 - self.shared_weight) * own + self.shared_weight * shared
+
+    def decide(self) -> None:
+        """Pick threshold and campaign mix maximising expected pay (ties: the better leads)."""
+        if not self.score_samples:
+            return
+        if self.kpi == "brand" and self.shared_weight == 0.0:
+            # No lead target: keep the agreed/default threshold and a neutral mix.
+            return
+        floor = self._threshold_floor()
+        grid = THRESHOLD_GRID[THRESHOLD_GRID >= floor - 1e-9]
+        if len(grid) == 0:
+            grid = np.array([floor])
+        utility = self.expected_utility(grid, BROAD_GRID)
+        best = np.flatnonzero(np.isclose(utility.ravel(), utility.max(), rtol=1e-6, atol=1e-9))
+        # Tie-break toward higher thresholds and targeted campaigns (fewer, better leads).
+        ti, bi = np.unravel_index(best, utility.shape)
+        choice = np.lexsort((bi, -ti))[0]
+        self.threshold = float(grid[ti[choice]])
+        self.broad_share = float(BROAD_GRID[bi[choice]])
+
+    # ------------------------------------------------------------------ learning
+    def receive_feedback(self, source_counts: dict[int, tuple[int, int]], capacity_seen: float | None) -> None:
+        """Learn from sales feedback: (pieces, good) per source, and what sales can work.
+
+        Feedback sharpens scoring (noise falls as 1 / (1 + k * pieces)), moves beliefs about
+        each source toward what sales saw, and moves marketing's ICP toward sales'.
+        """
+        b = self.model.scenario.behaviour
+        total = 0
+        for src, (n, n_good) in source_counts.items():
+            if n <= 0:
+                continue
+            total += n
+            # n exponential-smoothing updates toward the observed share, in closed form.
+            keep = (1.0 - BELIEF_LEARNING) ** n
+            if src in self.belief_good:
+                self.belief_good[src] = keep * self.belief_good[src] + (1 - keep) * (n_good / n)
+        if total:
+            self.feedback_received += total
+            self.score_noise = b.score_noise_initial / (1.0 + b.feedback_learning * self.feedback_received)
+            pull = 1.0 - (1.0 - ICP_LEARNING) ** total
+            self.icp_point += pull * (self.model.sales_icp - self.icp_point)
+        if capacity_seen is not None:
+            self.capacity_belief = capacity_seen
+
+    # ------------------------------------------------------------------ daily step
+    def step(self) -> None:
+        model = self.model
+        if model.day % 5 == 0:
+            self.decide()
+        budget_today = model.dg_budget_per_marketer_quarter / model.quarter_days * model.transition_factor
+        rng = model.streams["marketing"]
+        n_broad = rng.poisson(budget_today * self.broad_share / COST_PER_INQUIRY[Source.CAMPAIGN_BROAD])
+        n_targeted = rng.poisson(budget_today * (1 - self.broad_share) / COST_PER_INQUIRY[Source.CAMPAIGN_TARGETED])
+        model.create_campaign_leads(self, int(n_broad), int(n_targeted))

@@ -1,0 +1,81 @@
+"""Sales development reps, in-house or an agency's.
+
+Decision rule: split today's hours between working the inbound queue (marketing's MQLs)
+and outbound prospecting by the expected number of qualified opportunities per hour of
+each (probability matching), where the motion allows both; inside the inbound queue,
+work the leads with the best expected payoff first (see the model's first-touch step).
+
+An agency SDR is paid (through its firm) per meeting or by retainer: paid per meeting it
+books every contact that agrees to a meeting and clears the contractual quality bar; on a
+retainer it books only contacts that show a need, to protect the renewal. It knows the
+product less well (noisier judgement of fit) but ramps faster.
+"""
+
+from __future__ import annotations
+
+from .base import Person
+
+DEFAULT_ATTEMPTS = 2  # most reps give up after one or two attempts (MIT/InsideSales study)
+OUTBOUND_PRIOR_SQL_PER_HOUR = 0.05  # prior yield of prospecting (assumption)
+
+
+class SDR(Person):
+    role = "sdr"
+
+    def __init__(self, model, function: str, trust: float) -> None:
+        s = model.scenario
+        agency = s.sdr.sourcing == "agency"
+        skill = s.sdr.agency.product_knowledge if agency else 1.0
+        ramp = s.sdr.agency.ramp_days if agency else s.sdr.ramp_days
+        super().__init__(model, "agency" if agency else function, s.sdr.hours_per_day, skill, ramp, trust)
+        self.is_agency = agency
+        self.motion = "outbound" if agency else s.sdr.motion
+        self.sla_pressure = 0.0
+        self.breaches_this_week = 0
+        self.outbound_yield = OUTBOUND_PRIOR_SQL_PER_HOUR
+        self.inbound_yield = 0.1
+        self.inbound_hours = 0.0
+        self.outbound_hours = 0.0
+        self.sqls_this_quarter = 0
+
+    def max_attempts(self) -> int:
+        sla = self.model.scenario.sla
+        return max(DEFAULT_ATTEMPTS, sla.min_attempts) if sla.enabled else DEFAULT_ATTEMPTS
+
+    def reservation(self) -> float:
+        """Lowest believed lead quality worth an inbound touch: the value of the alternative."""
+        if self.motion == "both":
+            # Working a lead is worth it if it beats an hour of prospecting, per hour of touch.
+            return self.outbound_yield * self.model.touch_hours
+        return 0.0
+
+    def leave_and_replace(self) -> None:
+        """Attrition: the seat is refilled at once by a new hire who must ramp (tenure ~14 months)."""
+        self.start_day = self.model.day
+        self.trust = self.model.scenario.behaviour.trust_initial_sales_in_marketing
+        self.sla_pressure = 0.0
+
+    def step(self) -> None:
+        model = self.model
+        if not self.is_agency and model.streams["people"].random() < 1.0 / model.scenario.sdr.tenure_days:
+            self.leave_and_replace()
+        hours = self.available_hours() - model.meeting_hours_today
+        hours = max(hours, 0.0)
+        if self.motion == "inbound":
+            share_in = 1.0
+        elif self.motion == "outbound":
+            share_in = 0.0
+        else:
+            total = self.inbound_yield + self.outbound_yield
+            share_in = self.inbound_yield / total if total > 0 else 0.5
+        self.inbound_hours = hours * share_in
+        self.outbound_hours = hours - self.inbound_hours
+        self.capacity_hours = hours
+        if self.outbound_hours > 0:
+            made = model.prospect(self, self.outbound_hours)
+            # Learn the yield of prospecting (exponential smoothing over days).
+            self.outbound_yield = 0.9 * self.outbound_yield + 0.1 * made / self.outbound_hours
+
+    def record_inbound_yield(self, sql_expected: float, hours: float) -> None:
+        if hours > 0:
+            self.inbound_yield = 0.9 * self.inbound_yield + 0.1 * sql_expected / hours

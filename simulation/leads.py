@@ -1,0 +1,172 @@
+"""The lead store: every lead and opportunity as numpy columns.
+
+A lead is in exactly one :class:`Stage` at every step; every stage change goes through
+:meth:`LeadStore.move`, which timestamps it. Leads that can still change (MQL, SAL, SQL)
+are tracked in an index of open leads so the daily work is proportional to the open
+leads, not to every lead ever created.
+
+Stages (the demand waterfall):
+
+``INQUIRY``      a hand-raiser or campaign response scored below the MQL threshold (nurture)
+``MQL``          passed marketing's threshold (or an agency-booked meeting), waiting for a first touch
+``SAL``          accepted by the person who first touched it; being contacted and qualified
+``REJECTED``     rejected at first touch, with a reason code
+``SQL``          qualified: an open opportunity owned by an AE
+``WON`` / ``LOST`` / ``NO_DECISION``   the opportunity's outcome
+``RECYCLED``     accepted but not qualified (no contact after the allowed attempts, or no need)
+``NEVER_WORKED`` an MQL that aged out without a first touch
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+import numpy as np
+
+
+class Stage(IntEnum):
+    INQUIRY = 0
+    MQL = 1
+    SAL = 2
+    REJECTED = 3
+    SQL = 4
+    WON = 5
+    LOST = 6
+    NO_DECISION = 7
+    RECYCLED = 8
+    NEVER_WORKED = 9
+
+
+STAGE_NAMES = [s.name.lower() for s in Stage]
+OPEN_STAGES = (Stage.MQL, Stage.SAL, Stage.SQL)
+
+
+class Source(IntEnum):
+    INBOUND = 0  # hand-raiser (brand-driven)
+    CAMPAIGN_BROAD = 1  # broad, low-intent demand-generation campaign
+    CAMPAIGN_TARGETED = 2  # targeted demand-generation campaign
+    SDR_OUTBOUND = 3  # in-house SDR prospecting
+    AGENCY = 4  # meeting booked by an SDR agency
+
+
+MARKETING_SOURCES = (Source.INBOUND, Source.CAMPAIGN_BROAD, Source.CAMPAIGN_TARGETED)
+
+
+class Reason(IntEnum):
+    NONE = 0
+    BAD_FIT = 1  # rejected: the account is not a fit
+    DUPLICATE = 2  # rejected: the account already has an open opportunity
+    BELOW_DEFINITION = 3  # rejected: below the SLA's agreed MQL definition
+    NO_CONTACT = 4  # recycled: no contact after the allowed attempts
+    NO_NEED = 5  # recycled: reached, no buying need
+
+
+_COLUMNS: dict[str, tuple[type, float]] = {
+    # identity and origin
+    "account": (np.int32, -1),
+    "source": (np.int8, 0),
+    "marketer": (np.int32, -1),  # marketer whose campaign produced it (-1: none)
+    "intent": (np.float32, 0.0),
+    "score": (np.float32, 0.0),  # marketing's lead score
+    "arrival_hour": (np.float32, 0.0),  # hour of day the lead arrived (0-24)
+    # stage and timestamps (working-day index; -1 = not reached)
+    "stage": (np.int8, 0),
+    "stage_day": (np.int32, -1),
+    "created_day": (np.int32, -1),
+    "mql_day": (np.int32, -1),
+    "first_touch_day": (np.int32, -1),
+    "sal_day": (np.int32, -1),
+    "sql_day": (np.int32, -1),
+    "closed_day": (np.int32, -1),
+    "speed_to_lead_hours": (np.float32, np.nan),
+    # work
+    "worker": (np.int32, -1),  # agent id of the first-touch owner
+    "ae": (np.int32, -1),  # agent id of the AE who owns the opportunity
+    "attempts": (np.int16, 0),
+    "max_attempts": (np.int16, 0),
+    "contacted": (np.bool_, False),
+    "reason": (np.int8, 0),
+    "feedback_given": (np.bool_, False),
+    "sla_breached": (np.bool_, False),
+    # opportunity
+    "value": (np.float64, 0.0),
+    "close_day": (np.int32, -1),
+    "attention_sum": (np.float32, 0.0),
+    "enablement_use": (np.float32, 0.0),
+}
+
+
+class LeadStore:
+    """Columns of leads, grown geometrically; stage changes are timestamped."""
+
+    def __init__(self, capacity: int = 4096) -> None:
+        self.n = 0
+        self._capacity = max(16, int(capacity))
+        for name, (dtype, fill) in _COLUMNS.items():
+            setattr(self, name, np.full(self._capacity, fill, dtype=dtype))
+        self.open_idx = np.empty(0, dtype=np.int64)
+        self.stage_counts = np.zeros(len(Stage), dtype=np.int64)
+        self.entered = np.zeros(len(Stage), dtype=np.int64)  # cumulative entries per stage
+
+    # ------------------------------------------------------------------ growth
+    def _ensure(self, extra: int) -> None:
+        need = self.n + extra
+        if need <= self._capacity:
+            return
+        new_cap = max(need, self._capacity * 2)
+        for name, (dtype, fill) in _COLUMNS.items():
+            old = getattr(self, name)
+            grown = np.full(new_cap, fill, dtype=dtype)
+            grown[: self.n] = old[: self.n]
+            setattr(self, name, grown)
+        self._capacity = new_cap
+
+    def add(self, day: int, stage: Stage, **columns: np.ndarray) -> np.ndarray:
+        """Append leads created on ``day`` in ``stage``; returns their indices."""
+        count = len(columns["account"])
+        if count == 0:
+            return np.empty(0, dtype=np.int64)
+        self._ensure(count)
+        idx = np.arange(self.n, self.n + count, dtype=np.int64)
+        for name, values in columns.items():
+            getattr(self, name)[idx] = values
+        self.n += count
+        self.stage[idx] = stage
+        self.stage_day[idx] = day
+        self.created_day[idx] = day
+        self.stage_counts[stage] += count
+        self.entered[stage] += count
+        if stage in OPEN_STAGES:
+            self.open_idx = np.concatenate([self.open_idx, idx])
+        return idx
+
+    # ------------------------------------------------------------------ transitions
+    def move(self, idx: np.ndarray, to: Stage, day: int) -> None:
+        """Move leads ``idx`` to stage ``to`` on ``day`` (timestamped, counted)."""
+        if len(idx) == 0:
+            return
+        np.subtract.at(self.stage_counts, self.stage[idx].astype(np.int64), 1)
+        self.stage[idx] = to
+        self.stage_day[idx] = day
+        self.stage_counts[to] += len(idx)
+        self.entered[to] += len(idx)
+        stamp = {Stage.MQL: self.mql_day, Stage.SAL: self.sal_day, Stage.SQL: self.sql_day}.get(to)
+        if stamp is not None:
+            stamp[idx] = day
+        if to in (Stage.WON, Stage.LOST, Stage.NO_DECISION):
+            self.closed_day[idx] = day
+
+    def compact_open(self) -> None:
+        """Drop leads that left the open stages from the open index."""
+        st = self.stage[self.open_idx]
+        self.open_idx = self.open_idx[(st == Stage.MQL) | (st == Stage.SAL) | (st == Stage.SQL)]
+
+    def open_in(self, stage: Stage) -> np.ndarray:
+        """Indices of open leads currently in ``stage`` (MQL, SAL or SQL)."""
+        return self.open_idx[self.stage[self.open_idx] == stage]
+
+    def col(self, name: str) -> np.ndarray:
+        """A read-only view of a column over the leads created so far."""
+        view = getattr(self, name)[: self.n]
+        view.flags.writeable = False
+        return view

@@ -1,0 +1,95 @@
+"""The market: accounts as numpy columns.
+
+Each account has a position in a two-dimensional attribute space (think firm size and
+industry fit), a segment that sets its deal size and sales-cycle length, a brand
+awareness that builds with brand spend and decays slowly, and buying windows.
+
+* **ICP fit.** Sales' ideal customer profile is a point in attribute space; an account's
+  fit to it is a Gaussian kernel of the distance. Marketing targets its own ICP point,
+  which diverges from sales' when strategy is unclear and no ICP is shared (seeds 002,
+  004); feedback from sales moves it closer.
+* **Buying windows.** About 5% of accounts are in market in a quarter (Dawes, B2B
+  Institute "95:5"). An out-of-market account's next entry day is drawn from a geometric
+  distribution whose rate keeps that share in market in steady state; a window lasts
+  ``buying_window_days``. Only comparisons run per day, no per-account draws.
+* **Awareness.** ``a += build * brand_spend * (1 - a) - decay * a`` per working day: brand
+  spend builds awareness slowly and it persists (Binet & Field: brand effects start about
+  six months in and last).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .scenario import Scenario
+
+SEGMENTS = ("smb", "mid_market", "enterprise")
+ICP_WIDTH = 0.3  # kernel width of ICP fit in attribute units (assumption)
+SALES_ICP = np.array([0.65, 0.6])  # sales' ICP point (assumption; only distances matter)
+CALENDAR_TO_WORKING = 5 / 7
+
+
+class Market:
+    """Accounts and their state; updated once per working day."""
+
+    def __init__(self, scenario: Scenario, rng: np.random.Generator) -> None:
+        m = scenario.market
+        b = scenario.behaviour
+        self.rng = rng
+        self.n = m.n_accounts
+        shares = np.array([m.segment_shares.smb, m.segment_shares.mid_market, m.segment_shares.enterprise])
+        shares = shares / shares.sum() if shares.sum() > 0 else np.array([1.0, 0.0, 0.0])
+        self.segment = rng.choice(3, size=self.n, p=shares).astype(np.int8)
+        self.attributes = rng.random((self.n, 2))
+        self.sales_fit = self.fit_to(SALES_ICP)
+        size = np.array([m.deal_size_usd.smb, m.deal_size_usd.mid_market, m.deal_size_usd.enterprise])
+        # Deal sizes vary around the segment median (lognormal, sd 0.4 in logs; assumption).
+        self.deal_size = size[self.segment] * np.exp(rng.normal(0.0, 0.4, self.n))
+        cycle = np.array([m.sales_cycle_days.smb, m.sales_cycle_days.mid_market, m.sales_cycle_days.enterprise])
+        self.cycle_working_days = np.maximum(1.0, cycle * CALENDAR_TO_WORKING)[self.segment]
+        self.awareness = np.clip(rng.beta(2.0, 2.0 / max(m.awareness_initial, 1e-3) - 2.0, self.n), 0, 1) if m.awareness_initial > 0 else np.zeros(self.n)
+        self.open_opportunity = np.zeros(self.n, dtype=bool)
+
+        # Buying windows: steady-state share s with window length D needs an entry
+        # probability per out-of-market day of p = s / (D * (1 - s)).
+        share = min(m.in_market_share, 0.999)
+        self.window_days = m.buying_window_days
+        self.entry_prob = share / (self.window_days * (1 - share)) if share > 0 else 0.0
+        in_market = rng.random(self.n) < share
+        self.window_end = np.where(in_market, rng.integers(1, self.window_days + 1, self.n), -1).astype(np.int32)
+        self.next_entry = np.where(in_market, -1, self._draw_entry(0, self.n)).astype(np.int64)
+        self.in_market = in_market
+
+        self.build_rate = b.brand_build_rate
+        self.decay = b.awareness_decay
+        # Daily in-market counts, for observation.
+        self.in_market_count = int(in_market.sum())
+
+    def fit_to(self, icp_point: np.ndarray) -> np.ndarray:
+        """Gaussian-kernel fit of every account to an ICP point, in [0, 1]."""
+        d2 = ((self.attributes - icp_point) ** 2).sum(axis=1)
+        return np.exp(-d2 / (2 * ICP_WIDTH**2))
+
+    def _draw_entry(self, day: int, size: int) -> np.ndarray:
+        if self.entry_prob <= 0:
+            return np.full(size, np.iinfo(np.int64).max // 2)
+        return day + self.rng.geometric(self.entry_prob, size)
+
+    def step(self, day: int, brand_spend_per_quarter: float) -> None:
+        """Advance buying windows and awareness by one working day."""
+        leaving = np.flatnonzero(self.in_market & (self.window_end <= day))
+        if len(leaving):
+            self.in_market[leaving] = False
+            self.window_end[leaving] = -1
+            self.next_entry[leaving] = self._draw_entry(day, len(leaving))
+        entering = np.flatnonzero(self.next_entry == day)
+        if len(entering):
+            self.in_market[entering] = True
+            self.window_end[entering] = day + self.window_days
+            self.next_entry[entering] = -1
+        self.in_market_count = int(self.in_market.sum())
+        # Awareness: build with brand spend (per $1M a quarter), decay slowly.
+        gain = self.build_rate * brand_spend_per_quarter / 1e6
+        a = self.awareness
+        a += gain * (1.0 - a) - self.decay * a
+        np.clip(a, 0.0, 1.0, out=a)

@@ -1,0 +1,929 @@
+"""The Mesa model: what happens in one working day, in order.
+
+One ``step`` is one working day:
+
+1.  the market moves (buying windows open and close, brand awareness builds and decays);
+2.  marketers decide (weekly) their MQL threshold and campaign mix and run campaigns;
+    hand-raisers arrive from in-market, aware accounts; every lead is scored and becomes
+    an MQL or stays an inquiry;
+3.  SDRs split their hours between the inbound queue and prospecting; agencies book meetings;
+4.  AEs split their hours between open deals (late-stage first at quarter end) and leads;
+5.  the lead store applies everyone's decisions, vectorised: contact attempts, then first
+    touches in each worker's priority order within their hours; accept / reject with a
+    reason; qualification (with the response-time decay); hand-over to an AE;
+6.  deals receive attention and close (won, lost, no decision) on their close day;
+7.  untouched MQLs age out (never worked); SLA breaches are logged and reviewed weekly;
+8.  feedback reaches marketers; trust moves with each side's experience;
+9.  at quarter end leaders review their KPI, may blame the other function, set quotas and
+    budgets.
+
+Randomness: one ``SeedSequence`` per run; each stochastic process draws from its own
+child stream (market, marketing, inbound, work, outcomes, people) so that a design that
+draws more in one process does not shift the others (common random numbers).
+"""
+
+from __future__ import annotations
+
+import mesa
+import numpy as np
+
+from .agents import SDR, AccountExecutive, Leader, Marketer
+from .behaviour import logistic, timing_factor
+from .leads import MARKETING_SOURCES, LeadStore, Reason, Source, Stage
+from .market import SALES_ICP, Market
+from .metrics import DailyRecorder
+from .scenario import WORKING_DAYS_PER_QUARTER, Scenario
+
+STREAMS = ("mesa", "market", "marketing", "inbound", "work", "outcomes", "people")
+
+WORK_START_HOUR, WORK_END_HOUR = 9.0, 17.0
+TOUCH_HOURS = 0.5  # research, first call, email and CRM entry for a new lead (assumption)
+ATTEMPT_HOURS = 0.2  # a follow-up call or email (assumption)
+PROSPECT_HOURS = 0.15  # one outbound prospecting attempt (assumption)
+ATTEMPT_SHARE = 0.4  # most of a worker's lead time that follow-ups may take (assumption)
+ACCEPT_BAR = 0.35  # perceived fit below which a lead is rejected as a bad fit (assumption)
+JUNK_PRIOR = 0.1  # what a distrustful worker believes any marketing lead is worth (assumption)
+PERCEPTION_NOISE = 0.1  # sd of an in-house worker's judgement of fit (assumption)
+MQL_MAX_AGE_DAYS = 21  # untouched MQLs die after ~30 calendar days (HBR 2011 audit window)
+SAL_MAX_AGE_DAYS = 30  # accepted leads not reached in this time are recycled (assumption)
+QUALIFY_BASE = 0.85  # chance a reached, in-market, fitting buyer with intent qualifies (assumption)
+OUT_OF_MARKET_NEED = 0.06  # qualification chance of a buyer with no current need (assumption)
+NO_DECISION_BASE = 0.12  # no-decision chance of a well-attended deal (calibrated; CSO Insights 20.7%)
+NO_DECISION_NEGLECT = 0.45  # extra no-decision chance at zero attention (calibrated)
+WIN_INTERCEPT = -0.15  # logit of winning a decided, average deal (calibrated; CSO Insights 47.3%)
+WIN_FIT = 1.2  # logit gain from ICP fit (assumption)
+WIN_SKILL = 1.5  # logit gain per unit of AE skill above average (assumption)
+ENABLEMENT_STOCK_SCALE = 50_000.0  # content stock (USD) at which 63% of needs are covered (assumption)
+ENABLEMENT_DECAY = 0.01  # daily obsolescence of content (assumption)
+AGENCY_INTEREST_PUSH = {"per_meeting": 0.08, "retainer": 0.02}  # meetings booked without a need
+
+
+class OrgModel(mesa.Model):
+    """One company, its market and its revenue team, under one scenario."""
+
+    def __init__(self, scenario: Scenario, seed: int = 0) -> None:
+        self.seed_sequence = np.random.SeedSequence(seed)
+        children = self.seed_sequence.spawn(len(STREAMS))
+        self.streams = {name: np.random.default_rng(child) for name, child in zip(STREAMS, children)}
+        super().__init__(rng=self.streams["mesa"])
+        self.scenario = scenario
+        self.seed = seed
+        self.day = 0
+        self.quarter_days = WORKING_DAYS_PER_QUARTER
+        self.sample_window_days = 20
+        s = scenario
+        b = s.behaviour
+
+        self.market = Market(s, self.streams["market"])
+        self.leads = LeadStore(capacity=max(4096, s.horizon_days * 50))
+        self.sales_icp = SALES_ICP.copy()
+
+        # Marketing's ICP diverges from sales' when strategy is unclear and no ICP is shared.
+        divergence = b.icp_divergence * (1.0 - s.strategy_clarity) * (0.25 if s.collaboration.shared_icp else 1.0)
+        angle = self.streams["market"].uniform(0, 2 * np.pi)
+        marketing_icp = SALES_ICP + divergence * np.array([np.cos(angle), np.sin(angle)])
+
+        # Budgets (leaders adjust the brand share quarterly).
+        self.brand_share = s.marketing.brand_share
+        self.sdr_budget_moved = 0.0
+        self.enablement_stock = 0.0
+
+        # People.
+        people_rng = self.streams["people"]
+        self.marketers = [Marketer(self, marketing_icp, b.trust_initial_marketing_in_sales) for _ in range(s.marketing.headcount)]
+        self.aes = [
+            AccountExecutive(self, float(np.clip(people_rng.normal(1.0, 0.15), 0.6, 1.5)), b.trust_initial_sales_in_marketing)
+            for _ in range(s.sales.ae_headcount)
+        ]
+        for ae in self.aes:
+            ae.last_quarter_bookings = 0.0
+        sdr_function = "marketing" if s.sdr.owner == "marketing" else "sales"
+        self.sdrs = [SDR(self, sdr_function, b.trust_initial_sales_in_marketing) for _ in range(s.sdr.headcount)]
+        if s.structure == "combined":
+            self.leaders = [Leader(self, "cro", 0.5 * (b.trust_initial_sales_in_marketing + b.trust_initial_marketing_in_sales))]
+        else:
+            self.leaders = [
+                Leader(self, "cmo", b.trust_initial_marketing_in_sales),
+                Leader(self, "vp_sales", b.trust_initial_sales_in_marketing),
+            ]
+        self._refresh_pools()
+
+        # Event counters.
+        self.blame_events = 0
+        self.sla_breaches = 0
+        self.feedback_given = 0
+        self.feedback_withheld = 0
+        self.bookings = 0.0
+        self.pipeline_created = 0.0
+        self.costs = {"salaries": 0.0, "programmes": 0.0, "agency": 0.0, "commissions": 0.0, "sdr_bonuses": 0.0}
+        self.ae_quarters = 0
+        self.ae_quarters_at_quota = 0
+        self.agency_meetings = 0
+        self.enablement_use_sum = 0.0
+        self.enablement_use_n = 0
+        self.days_since_meeting = 10_000
+        self.meeting_hours_today = 0.0
+        self.transition_factor = 1.0
+        self.days_left_in_quarter = self.quarter_days
+        self._quarter = self._new_quarter_tally()
+        self._first_touch_log: list[int] = []
+        self._pending_feedback: list = []
+        self._fb_table_day = -1
+        self.recorder = DailyRecorder(self, s.horizon_days)
+
+    # ------------------------------------------------------------------ derived budgets
+    @property
+    def programme_budget(self) -> float:
+        return self.scenario.marketing.budget_per_quarter_usd
+
+    @property
+    def dg_budget_per_marketer_quarter(self) -> float:
+        m = self.scenario.marketing
+        dg = self.programme_budget * max(0.0, 1.0 - self.brand_share - m.enablement_share) - self.sdr_budget_moved
+        return max(dg, 0.0) / max(len(self.marketers), 1)
+
+    @property
+    def brand_spend_per_quarter(self) -> float:
+        return self.programme_budget * self.brand_share
+
+    @property
+    def team_quota(self) -> float:
+        return float(sum(ae.quota for ae in self.aes))
+
+    @property
+    def revenue_target_per_marketer(self) -> float:
+        # Marketing is typically expected to source about half of pipeline (assumption).
+        return max(0.5 * self.team_quota / max(len(self.marketers), 1), 1.0)
+
+    @property
+    def expected_value_per_good_lead(self) -> float:
+        # Planning figure marketers use: mean deal value times a planning win share of 30%.
+        return float(self.market.deal_size.mean()) * 0.3
+
+    @property
+    def touch_hours(self) -> float:
+        return TOUCH_HOURS
+
+    def _refresh_pools(self) -> None:
+        """Who works which queue: the routing is set by the levers, not by outcomes."""
+        inbound_sdrs = [a for a in self.sdrs if not a.is_agency and a.motion in ("inbound", "both")]
+        self.inbound_pool = inbound_sdrs if inbound_sdrs else list(self.aes)
+        for ae in self.aes:
+            ae.works_inbound = not inbound_sdrs
+        self.inbound_pool_ids = np.array([a.unique_id for a in self.inbound_pool], dtype=np.int64)
+        self.ae_ids = np.array([a.unique_id for a in self.aes], dtype=np.int64)
+        self.workers = {a.unique_id: a for a in [*self.sdrs, *self.aes]}
+        self.marketer_ids = np.array([m.unique_id for m in self.marketers], dtype=np.int64)
+        size = max(a.unique_id for a in self.agents) + 1
+        self._by_id = np.empty(size, dtype=object)
+        for a in self.agents:
+            self._by_id[a.unique_id] = a
+
+    def hire_sdr(self, leader: Leader) -> None:
+        """A leader moves one SDR's quarterly cost from demand generation into a new hire."""
+        s = self.scenario
+        cost = s.sdr.salary_usd / 4
+        if self.dg_budget_per_marketer_quarter * max(len(self.marketers), 1) < cost or len(self.sdrs) >= 1.5 * max(s.sdr.headcount, 1):
+            return
+        function = "marketing" if s.sdr.owner == "marketing" else "sales"
+        sdr = SDR(self, function, s.behaviour.trust_initial_sales_in_marketing)
+        sdr.start_day = self.day
+        if sdr.motion == "outbound":
+            sdr.motion = "inbound"
+        self.sdrs.append(sdr)
+        self.sdr_budget_moved += cost
+        self._refresh_pools()
+
+    # ------------------------------------------------------------------ helpers
+    def _new_quarter_tally(self) -> dict:
+        return {
+            "mqls": 0,
+            "mqls_meeting_definition": 0,
+            "touched": 0,
+            "never_worked": 0,
+            "accepted": 0,
+            "rejected": 0,
+            "awareness_start": float(self.market.awareness.mean()),
+        }
+
+    def _sample_accounts(self, count: int, weight_fn, weight_max: float, rng: np.random.Generator) -> np.ndarray:
+        """Draw ``count`` accounts with probability proportional to ``weight_fn(idx)`` (rejection sampling)."""
+        if count <= 0:
+            return np.empty(0, dtype=np.int64)
+        out: list[np.ndarray] = []
+        have = 0
+        while have < count:
+            cand = rng.integers(0, self.market.n, size=max(2 * (count - have), 16) * 4)
+            keep = cand[rng.random(len(cand)) * weight_max < weight_fn(cand)]
+            out.append(keep)
+            have += len(keep)
+        return np.concatenate(out)[:count]
+
+    def _agent_array(self, ids: np.ndarray, attr: str) -> np.ndarray:
+        return np.array([getattr(a, attr) for a in self._by_id[ids]], dtype=float)
+
+    # ------------------------------------------------------------------ lead creation
+    def _score_and_add(self, accounts, source, intent, marketer: Marketer | None, rng) -> None:
+        """Marketing scores leads on its own ICP and intent signals; MQL if above threshold."""
+        s = self.scenario
+        n = len(accounts)
+        if n == 0:
+            return
+        if marketer is not None:
+            icp, noise, threshold, mid = marketer.icp_point, marketer.score_noise, marketer.threshold, marketer.unique_id
+        else:
+            icp, noise, threshold, mid = self.sales_icp, s.behaviour.score_noise_initial, s.marketing.default_mql_threshold, -1
+        d2 = ((self.market.attributes[accounts] - icp) ** 2).sum(axis=1)
+        fit_m = np.exp(-d2 / (2 * 0.3**2))
+        score = np.clip(0.5 * fit_m + 0.5 * intent + rng.normal(0.0, noise, n), 0.0, 1.0)
+        arrival = rng.uniform(0.0, 24.0, n)
+        is_mql = score >= threshold
+        base = dict(source=np.full(n, source, np.int8), marketer=np.full(n, mid, np.int32), intent=intent, score=score, arrival_hour=arrival)
+        inq = ~is_mql
+        if inq.any():
+            self.leads.add(self.day, Stage.INQUIRY, account=accounts[inq], **{k: v[inq] for k, v in base.items()})
+        if is_mql.any():
+            k = int(is_mql.sum())
+            workers = self.inbound_pool_ids[self.streams["work"].integers(0, len(self.inbound_pool_ids), k)]
+            idx = self.leads.add(
+                self.day, Stage.MQL, account=accounts[is_mql], worker=workers, **{key: v[is_mql] for key, v in base.items()}
+            )
+            self.leads.mql_day[idx] = self.day
+            self._quarter["mqls"] += k
+            self._quarter["mqls_meeting_definition"] += int((score[is_mql] >= s.sla.mql_definition_score).sum())
+
+    def create_campaign_leads(self, marketer: Marketer, n_broad: int, n_targeted: int) -> None:
+        """Campaign responses: broad campaigns reach any account; targeted ones marketing's ICP and intent data."""
+        rng = self.streams["marketing"]
+        mk = self.market
+        broad = self._sample_accounts(n_broad, lambda i: 0.5 + mk.awareness[i], 1.5, rng)
+        icp = marketer.icp_point
+
+        def targeted_weight(i):
+            d2 = ((mk.attributes[i] - icp) ** 2).sum(axis=1)
+            return np.exp(-d2 / (2 * 0.3**2)) ** 2 * (1.0 + 3.0 * mk.in_market[i]) * (0.5 + mk.awareness[i])
+
+        targeted = self._sample_accounts(n_targeted, targeted_weight, 6.0, rng)
+        for accounts, src, lo_in, hi_in, lo_out, hi_out in (
+            (broad, Source.CAMPAIGN_BROAD, 0.2, 0.8, 0.0, 0.4),
+            (targeted, Source.CAMPAIGN_TARGETED, 0.4, 0.9, 0.1, 0.5),
+        ):
+            if len(accounts) == 0:
+                continue
+            inm = mk.in_market[accounts]
+            intent = np.where(inm, rng.uniform(lo_in, hi_in, len(accounts)), rng.uniform(lo_out, hi_out, len(accounts)))
+            self._score_and_add(accounts, src, intent, marketer, rng)
+
+    def create_inbound_leads(self) -> None:
+        """Hand-raisers: in-market accounts that know the brand come to you (day-one list)."""
+        rng = self.streams["inbound"]
+        mk = self.market
+        rate = self.scenario.market.inbound_rate * self.transition_factor
+        inm = np.flatnonzero(mk.in_market)
+        raised = inm[rng.random(len(inm)) < rate * mk.awareness[inm]]
+        # A few researchers without a current need also raise their hands (assumption: 3% of the rate).
+        n_out = rng.poisson(rate * 0.03 * (mk.n - len(inm)) * float(mk.awareness.mean()))
+        researchers = rng.integers(0, mk.n, n_out)
+        researchers = researchers[~mk.in_market[researchers]]
+        accounts = np.concatenate([raised, researchers])
+        if len(accounts) == 0:
+            return
+        intent = np.where(mk.in_market[accounts], rng.uniform(0.5, 1.0, len(accounts)), rng.uniform(0.0, 0.5, len(accounts)))
+        if self.marketers:
+            owner = rng.integers(0, len(self.marketers), len(accounts))
+            for j, marketer in enumerate(self.marketers):
+                sel = owner == j
+                if sel.any():
+                    self._score_and_add(accounts[sel], Source.INBOUND, intent[sel], marketer, rng)
+        else:
+            self._score_and_add(accounts, Source.INBOUND, intent, None, rng)
+
+    def prospect(self, sdr: SDR, hours: float) -> float:
+        """Outbound prospecting by one SDR; returns the expected qualified opportunities made."""
+        s = self.scenario
+        rng = self.streams["work"]
+        mk = self.market
+        attempts = int(hours / PROSPECT_HOURS)
+        if attempts <= 0:
+            return 0.0
+        accounts = self._sample_accounts(attempts, lambda i: mk.sales_fit[i] ** 2, 1.0, rng)
+        reached = accounts[rng.random(attempts) < s.behaviour.contact_rate_per_attempt * sdr.skill]
+        if len(reached) == 0:
+            return 0.0
+        inm = mk.in_market[reached]
+        push = AGENCY_INTEREST_PUSH[s.sdr.agency.price_model] if sdr.is_agency else 0.01
+        interested = rng.random(len(reached)) < np.where(inm, 0.35 * (0.5 + mk.awareness[reached]), push)
+        cand = reached[interested]
+        if sdr.is_agency:
+            noise = PERCEPTION_NOISE + 0.35 * (1.0 - s.behaviour.agency_quality * sdr.skill)
+            bar = s.sdr.agency.quality_bar if s.sdr.agency.price_model == "per_meeting" else max(s.sdr.agency.quality_bar, 0.5)
+            perceived = mk.sales_fit[cand] + rng.normal(0.0, noise, len(cand))
+            cand = cand[(perceived >= bar) & ~mk.open_opportunity[cand]]
+        else:
+            perceived = mk.sales_fit[cand] + rng.normal(0.0, PERCEPTION_NOISE, len(cand))
+            cand = cand[(perceived >= ACCEPT_BAR) & ~mk.open_opportunity[cand]]
+        n = len(cand)
+        if n == 0:
+            return 0.0
+        inm = mk.in_market[cand]
+        intent = np.where(inm, rng.uniform(0.3, 0.8, n), rng.uniform(0.0, 0.3, n))
+        common = dict(account=cand, intent=intent, score=np.zeros(n, np.float32), arrival_hour=rng.uniform(WORK_START_HOUR, WORK_END_HOUR, n))
+        if sdr.is_agency:
+            aes = self.ae_ids[rng.integers(0, len(self.ae_ids), n)]
+            idx = self.leads.add(self.day, Stage.MQL, source=np.full(n, Source.AGENCY, np.int8), worker=aes, contacted=np.ones(n, bool), **common)
+            self.leads.mql_day[idx] = self.day
+            self.agency_meetings += n
+            if s.sdr.agency.price_model == "per_meeting":
+                self.costs["agency"] += n * s.sdr.agency.price_per_meeting_usd
+        else:
+            idx = self.leads.add(
+                self.day,
+                Stage.SAL,
+                source=np.full(n, Source.SDR_OUTBOUND, np.int8),
+                worker=np.full(n, sdr.unique_id),
+                contacted=np.ones(n, bool),
+                max_attempts=np.full(n, sdr.max_attempts(), np.int16),
+                **common,
+            )
+            self.leads.sal_day[idx] = self.day
+        return float(n) * 0.4
+
+    # ------------------------------------------------------------------ lead work
+    def _beliefs(self, idx: np.ndarray, trust: np.ndarray, trust_agency: np.ndarray) -> np.ndarray:
+        """What each lead's worker believes it is worth: trust-weighted lead score."""
+        L = self.leads
+        w = L.worker[idx]
+        src = L.source[idx]
+        t = np.where(src == Source.AGENCY, trust_agency[w], trust[w])
+        belief = t * L.score[idx] + (1.0 - t) * JUNK_PRIOR
+        # Leads with no marketing score (outbound, agency meetings): judged on fit.
+        no_score = (src == Source.SDR_OUTBOUND) | (src == Source.AGENCY)
+        belief = np.where(no_score, t * self.market.sales_fit[L.account[idx]] + (1 - t) * JUNK_PRIOR, belief)
+        return belief
+
+    @staticmethod
+    def _take_within_capacity(owner: np.ndarray, priority: np.ndarray, cost: float, capacity: np.ndarray):
+        """Per owner, the highest-priority items that fit in the owner's hours.
+
+        Returns (positions into the inputs, hours each owner had spent before the item).
+        """
+        if len(owner) == 0:
+            return np.empty(0, dtype=np.int64), np.empty(0)
+        order = np.lexsort((-priority, owner))
+        o = owner[order]
+        within = np.arange(len(o), dtype=float)
+        starts = np.r_[0, np.flatnonzero(o[1:] != o[:-1]) + 1]
+        lengths = np.diff(np.r_[starts, len(o)])
+        within -= np.repeat(starts, lengths)
+        before = within * cost
+        ok = before + cost <= capacity[o] + 1e-9
+        return order[ok], before[ok]
+
+    def work_leads(self) -> None:
+        """Apply today's lead work of every SDR and AE, vectorised over leads."""
+        s = self.scenario
+        b = s.behaviour
+        L = self.leads
+        mk = self.market
+        rng = self.streams["work"]
+        d = self.day
+        size = len(self._by_id)
+        trust = np.zeros(size)
+        trust_agency = np.zeros(size)
+        skill = np.ones(size)
+        capacity = np.zeros(size)
+        reservation = np.zeros(size)
+        max_attempts = np.full(size, 2, dtype=np.int16)
+        sla_pressure = np.zeros(size)
+        for aid, a in self.workers.items():
+            trust[aid] = a.trust
+            trust_agency[aid] = getattr(a, "trust_agency", a.trust)
+            skill[aid] = a.skill
+            capacity[aid] = a.inbound_hours if a.role == "sdr" else a.lead_hours
+            reservation[aid] = a.reservation()
+            max_attempts[aid] = a.max_attempts()
+            sla_pressure[aid] = a.sla_pressure
+
+        # ---- 1. contact attempts on accepted leads (at most ATTEMPT_SHARE of lead time)
+        sal = L.open_in(Stage.SAL)
+        ready = sal[L.contacted[sal]]  # reached already (outbound, meetings): qualify now
+        waiting = sal[~L.contacted[sal]]
+        used = np.zeros(size)
+        if len(waiting):
+            pos, before = self._take_within_capacity(
+                L.worker[waiting], self._beliefs(waiting, trust, trust_agency), ATTEMPT_HOURS, capacity * ATTEMPT_SHARE
+            )
+            tried = waiting[pos]
+            np.add.at(used, L.worker[tried], ATTEMPT_HOURS)
+            L.attempts[tried] += 1
+            reached = rng.random(len(tried)) < b.contact_rate_per_attempt * skill[L.worker[tried]]
+            L.contacted[tried[reached]] = True
+            ready = np.concatenate([ready, tried[reached]])
+            gave_up = tried[~reached & (L.attempts[tried] >= L.max_attempts[tried])]
+            stale = waiting[(d - L.sal_day[waiting]) > SAL_MAX_AGE_DAYS]
+            stale = stale[~L.contacted[stale]]
+            dropped = np.unique(np.concatenate([gave_up, stale]))
+            L.reason[dropped] = Reason.NO_CONTACT
+            L.move(dropped, Stage.RECYCLED, d)
+            self._feedback_events(dropped, good=False)
+        if len(ready):
+            self._qualify(ready, skill)
+
+        # ---- 2. first touches on MQLs, in each worker's priority order
+        mql = L.open_in(Stage.MQL)
+        mql = mql[(L.mql_day[mql] < d) | (L.arrival_hour[mql] < WORK_END_HOUR)]
+        if len(mql):
+            w = L.worker[mql]
+            belief = self._beliefs(mql, trust, trust_agency)
+            src = L.source[mql]
+            marketing_lead = np.isin(src, MARKETING_SOURCES)
+            agency = src == Source.AGENCY
+            sla_bound = s.sla.enabled & marketing_lead & (L.score[mql] >= s.sla.mql_definition_score)
+            waited = (d - L.mql_day[mql]) * 24.0 + (WORK_START_HOUR - L.arrival_hour[mql])
+            urgency = np.where(sla_bound, (0.5 + sla_pressure[w]) * np.clip(waited / s.sla.first_touch_hours, 0, 3), 0.0)
+            eligible = (belief >= reservation[w]) | sla_bound | agency
+            priority = belief + urgency + 10.0 * agency
+            cand = np.flatnonzero(eligible)
+            remaining = np.maximum(capacity - used, 0.0)
+            pos, before = self._take_within_capacity(w[cand], priority[cand], TOUCH_HOURS, remaining)
+            pick = cand[pos]
+            touched = mql[pick]
+            if len(touched):
+                self._first_touch(touched, before, marketing_lead[pick], sla_bound[pick], trust, trust_agency, skill)
+                # SDRs who choose between inbound and outbound learn the inbound yield.
+                for sdr in self.inbound_pool:
+                    if sdr.role == "sdr" and sdr.motion == "both":
+                        mine = L.worker[touched] == sdr.unique_id
+                        sdr.record_inbound_yield(float(belief[pick][mine].sum()) * 0.5, mine.sum() * TOUCH_HOURS)
+
+    def _first_touch(self, idx, hours_before, marketing_lead, sla_bound, trust, trust_agency, skill) -> None:
+        s = self.scenario
+        b = s.behaviour
+        L = self.leads
+        mk = self.market
+        rng = self.streams["work"]
+        d = self.day
+        clock = WORK_START_HOUR + hours_before
+        same_day = L.mql_day[idx] == d
+        arrival = L.arrival_hour[idx]
+        touch_clock = np.where(same_day, np.maximum(clock, arrival), clock)
+        speed = np.maximum((d - L.mql_day[idx]) * 24.0 + touch_clock - arrival, 0.05)
+        L.first_touch_day[idx] = d
+        L.speed_to_lead_hours[idx] = speed
+        late = sla_bound & (speed > s.sla.first_touch_hours) & ~L.sla_breached[idx]
+        self._breach(idx[late])
+        self._quarter["touched"] += int(marketing_lead.sum())
+
+        w = L.worker[idx]
+        src = L.source[idx]
+        t = np.where(src == Source.AGENCY, trust_agency[w], trust[w])
+        perceived = mk.sales_fit[L.account[idx]] + rng.normal(0.0, PERCEPTION_NOISE, len(idx)) - b.distrust_bias * (1.0 - t)
+        duplicate = mk.open_opportunity[L.account[idx]]
+        below = s.sla.enabled & marketing_lead & (L.score[idx] < s.sla.mql_definition_score)
+        accept = ~duplicate & ~below & (perceived >= ACCEPT_BAR)
+        reason = np.where(duplicate, Reason.DUPLICATE, np.where(below, Reason.BELOW_DEFINITION, Reason.BAD_FIT))
+        rejected = idx[~accept]
+        L.reason[rejected] = reason[~accept]
+        L.move(rejected, Stage.REJECTED, d)
+        accepted = idx[accept]
+        L.max_attempts[accepted] = self._max_attempts_of(L.worker[accepted])
+        L.move(accepted, Stage.SAL, d)
+        self._quarter["accepted"] += int((accept & marketing_lead).sum())
+        self._quarter["rejected"] += int((~accept & marketing_lead).sum())
+
+        # Experience moves each worker's trust in the source's function (or the agency).
+        self._trust_from_experience(w, accept, src)
+        # Feedback on rejections: the SLA makes the reason code mandatory.
+        self._feedback_events(rejected, good=False, forced=s.sla.enabled)
+        # Meetings already happened: qualify at once.
+        met = accepted[L.contacted[accepted]]
+        if len(met):
+            self._qualify(met, skill)
+
+    def _max_attempts_of(self, worker_ids: np.ndarray) -> np.ndarray:
+        lookup = {aid: a.max_attempts() for aid, a in self.workers.items()}
+        table = np.zeros(len(self._by_id), dtype=np.int16)
+        for aid, v in lookup.items():
+            table[aid] = v
+        return table[worker_ids]
+
+    def _trust_from_experience(self, workers: np.ndarray, good: np.ndarray, src: np.ndarray) -> None:
+        b = self.scenario.behaviour
+        size = len(self._by_id)
+        for agency_flag in (False, True):
+            sel = (src == Source.AGENCY) if agency_flag else np.isin(src, MARKETING_SOURCES)
+            if not sel.any():
+                continue
+            n = np.bincount(workers[sel], minlength=size)
+            g = np.bincount(workers[sel], weights=good[sel].astype(float), minlength=size)
+            for aid in np.flatnonzero(n):
+                agent = self._by_id[aid]
+                delta = b.trust_learning_rate * (g[aid] / n[aid] - b.trust_aspiration) * n[aid] / (n[aid] + 3.0)
+                if agency_flag:
+                    agent.trust_agency = min(1.0, max(0.0, agent.trust_agency + delta))
+                else:
+                    agent.adjust_trust(delta)
+
+    def _qualify(self, idx: np.ndarray, skill: np.ndarray) -> None:
+        """Reached buyers qualify (SQL) or are recycled: need, intent and response timing."""
+        s = self.scenario
+        b = s.behaviour
+        L = self.leads
+        mk = self.market
+        rng = self.streams["work"]
+        d = self.day
+        acc = L.account[idx]
+        need = np.where(mk.in_market[acc], 0.55 + 0.45 * L.intent[idx], OUT_OF_MARKET_NEED)
+        timing = timing_factor(L.speed_to_lead_hours[idx], b.response_decay_persistent_share)
+        p = np.clip(QUALIFY_BASE * skill[L.worker[idx]] * need * timing, 0.0, 1.0)
+        # One open opportunity per account: a second qualified lead joins the buying group.
+        ok = (rng.random(len(idx)) < p) & ~mk.open_opportunity[acc]
+        no = idx[~ok]
+        L.reason[no] = Reason.NO_NEED
+        L.move(no, Stage.RECYCLED, d)
+        self._feedback_events(no, good=False)
+        won = idx[ok]
+        if len(won) == 0:
+            return
+        acc = L.account[won]
+        _, first = np.unique(acc, return_index=True)  # two leads of one account on one day: one opportunity
+        dup = np.setdiff1d(np.arange(len(won)), first)
+        if len(dup):
+            L.reason[won[dup]] = Reason.DUPLICATE
+            L.move(won[dup], Stage.RECYCLED, d)
+        won = won[first]
+        acc = L.account[won]
+        n = len(won)
+        # Hand-over: an SDR's opportunity goes to an AE; an AE keeps its own.
+        worker = L.worker[won]
+        is_ae = np.isin(worker, self.ae_ids)
+        L.ae[won] = np.where(is_ae, worker, self.ae_ids[rng.integers(0, len(self.ae_ids), n)])
+        L.value[won] = mk.deal_size[acc] * rng.uniform(0.8, 1.2, n)
+        cycle = np.maximum(1, np.round(mk.cycle_working_days[acc] * np.exp(rng.normal(0.0, 0.3, n)))).astype(np.int32)
+        L.close_day[won] = d + cycle
+        L.move(won, Stage.SQL, d)
+        mk.open_opportunity[acc] = True
+        # The buying window lasts at least until the decision.
+        mk.window_end[acc] = np.maximum(mk.window_end[acc], d + cycle)
+        mk.in_market[acc] = True
+        mk.next_entry[acc] = -1
+        self.pipeline_created += float(L.value[won].sum())
+        sdr_made = worker[~is_ae]
+        if len(sdr_made) and s.sdr.sourcing == "in_house":
+            self.costs["sdr_bonuses"] += len(sdr_made) * s.sdr.bonus_per_sql_usd
+        self._feedback_events(won, good=True)
+
+    # ------------------------------------------------------------------ feedback, trust, SLA
+    def _feedback_events(self, idx: np.ndarray, good: bool, forced: bool = False) -> None:
+        """Each worker decides whether to spend time telling marketing what happened to its lead."""
+        L = self.leads
+        if len(idx) == 0:
+            return
+        idx = idx[L.marketer[idx] >= 0]
+        if len(idx) == 0:
+            return
+        if forced:
+            give = np.ones(len(idx), dtype=bool)
+        else:
+            prob = self._feedback_prob_table()[L.worker[idx]]
+            give = self.streams["work"].random(len(idx)) < prob
+        L.feedback_given[idx[give]] = True
+        self.feedback_given += int(give.sum())
+        self.feedback_withheld += int((~give).sum())
+        given = idx[give]
+        if len(given):
+            self._pending_feedback.append((L.marketer[given], L.source[given], np.full(len(given), good)))
+
+    def _feedback_prob_table(self) -> np.ndarray:
+        if self._fb_table_day != self.day:
+            table = np.zeros(len(self._by_id))
+            for aid, a in self.workers.items():
+                table[aid] = a.feedback_probability()
+            self._fb_table, self._fb_table_day = table, self.day
+        return self._fb_table
+
+    def deliver_feedback(self) -> None:
+        """Feedback reaches marketers; visibility of sales' capacity comes with an SLA, a routine or meetings."""
+        s = self.scenario
+        if not self.marketers:
+            self._pending_feedback = []
+            return
+        if self._pending_feedback:
+            mids = np.concatenate([p[0] for p in self._pending_feedback])
+            srcs = np.concatenate([p[1] for p in self._pending_feedback])
+            good = np.concatenate([p[2] for p in self._pending_feedback])
+        else:
+            mids = srcs = good = np.empty(0, dtype=np.int64)
+        self._pending_feedback = []
+        visible = s.sla.enabled or s.collaboration.feedback_routine or self.days_since_meeting == 0
+        capacity_seen = None
+        if visible and self.day % 5 == 0:
+            recent = sum(self._first_touch_log[-20:])
+            capacity_seen = recent * self.quarter_days / 20.0 / len(self.marketers)
+        for m in self.marketers:
+            mine = mids == m.unique_id
+            counts = {}
+            for src in MARKETING_SOURCES:
+                sel = mine & (srcs == src)
+                n = int(sel.sum())
+                if n:
+                    counts[int(src)] = (n, int(good[sel].sum()))
+            if counts or capacity_seen is not None:
+                m.receive_feedback(counts, capacity_seen)
+
+    def _breach(self, idx: np.ndarray) -> None:
+        if len(idx) == 0:
+            return
+        L = self.leads
+        L.sla_breached[idx] = True
+        self.sla_breaches += len(idx)
+        counts = np.bincount(L.worker[idx], minlength=len(self._by_id))
+        for aid in np.flatnonzero(counts):
+            self._by_id[aid].breaches_this_week += int(counts[aid])
+
+    def check_sla(self) -> None:
+        s = self.scenario
+        if not s.sla.enabled:
+            return
+        L = self.leads
+        mql = L.open_in(Stage.MQL)
+        agreed = np.isin(L.source[mql], MARKETING_SOURCES) & (L.score[mql] >= s.sla.mql_definition_score)
+        waited = (self.day - L.mql_day[mql]) * 24.0 + (24.0 - L.arrival_hour[mql])
+        self._breach(mql[agreed & (waited > s.sla.first_touch_hours) & ~L.sla_breached[mql]])
+        if s.sla.breach_review and self.day % 5 == 4:
+            # Weekly review: breaches raise each worker's attention to SLA leads; the review costs leaders time.
+            for a in self.workers.values():
+                a.sla_pressure = 0.7 * a.sla_pressure + 0.1 * a.breaches_this_week
+                a.breaches_this_week = 0
+
+    def age_out(self) -> None:
+        L = self.leads
+        mql = L.open_in(Stage.MQL)
+        old = mql[(self.day - L.mql_day[mql]) >= MQL_MAX_AGE_DAYS]
+        if len(old):
+            L.move(old, Stage.NEVER_WORKED, self.day)
+            mine = old[L.marketer[old] >= 0]
+            self._quarter["never_worked"] += int(np.isin(L.source[old], MARKETING_SOURCES).sum())
+            self._marketing_experience(mine, good=False)
+
+    def _marketing_experience(self, idx: np.ndarray, good: bool) -> None:
+        """Marketers' trust in sales moves with what happens to their leads."""
+        if len(idx) == 0 or not self.marketers:
+            return
+        b = self.scenario.behaviour
+        counts = np.bincount(self.leads.marketer[idx], minlength=len(self._by_id))
+        for m in self.marketers:
+            n = counts[m.unique_id]
+            if n:
+                outcome = 1.0 if good else 0.0
+                m.adjust_trust(b.trust_learning_rate * (outcome - b.trust_aspiration) * n / (n + 3.0))
+
+    def blame(self, leader: Leader) -> None:
+        """A leader blames the other function: both sides' trust falls, the blamed side's morale too."""
+        b = self.scenario.behaviour
+        self.blame_events += 1
+        blamer = leader.function
+        for person in self.people():
+            if person.role == "leader":
+                if person is not leader:
+                    person.adjust_trust(-b.blame_strength)
+                continue
+            side = person.function
+            if side == "agency":
+                continue
+            if side == blamer:
+                person.adjust_trust(-0.5 * b.blame_strength)
+            else:
+                person.adjust_trust(-b.blame_strength)
+                person.adjust_morale(-0.05)
+        leader.adjust_trust(-0.5 * b.blame_strength)
+
+    def people(self):
+        return [*self.marketers, *self.sdrs, *self.aes, *self.leaders]
+
+    # ------------------------------------------------------------------ deals
+    def work_deals(self) -> None:
+        """Open deals receive each AE's attention; late-stage deals first at quarter end."""
+        L = self.leads
+        sql = L.open_in(Stage.SQL)
+        if len(sql) == 0:
+            return
+        size = len(self._by_id)
+        late_table = np.ones(size)
+        other_table = np.ones(size)
+        for ae in self.aes:
+            late_table[ae.unique_id] = ae.attention_late
+            other_table[ae.unique_id] = ae.attention_other
+        late = self._is_late(sql)
+        ae_ids = L.ae[sql]
+        L.attention_sum[sql] += np.where(late, late_table[ae_ids], other_table[ae_ids])
+
+    def _is_late(self, idx: np.ndarray) -> np.ndarray:
+        window = max(self.scenario.sales.quarter_end_window_days, 5)
+        return (self.leads.close_day[idx] - self.day) <= window
+
+    def count_deals(self) -> None:
+        L = self.leads
+        sql = L.open_in(Stage.SQL)
+        size = len(self._by_id)
+        open_n = np.bincount(L.ae[sql], minlength=size)
+        late_n = np.bincount(L.ae[sql][self._is_late(sql)], minlength=size)
+        for ae in self.aes:
+            ae.open_deals = int(open_n[ae.unique_id])
+            ae.late_deals = int(late_n[ae.unique_id])
+
+    def close_deals(self) -> None:
+        """Deals reaching their close day end won, lost or in no decision."""
+        s = self.scenario
+        b = s.behaviour
+        L = self.leads
+        mk = self.market
+        rng = self.streams["outcomes"]
+        d = self.day
+        sql = L.open_in(Stage.SQL)
+        due = sql[L.close_day[sql] <= d]
+        if len(due) == 0:
+            return
+        acc = L.account[due]
+        days_open = np.maximum(d - L.sql_day[due], 1)
+        attention = np.clip(L.attention_sum[due] / days_open, 0.0, 1.6)
+        ae_ids = L.ae[due]
+        size = len(self._by_id)
+        skill = np.ones(size)
+        use = np.zeros(size)
+        content = 1.0 - np.exp(-self.enablement_stock / ENABLEMENT_STOCK_SCALE)
+        for ae in self.aes:
+            skill[ae.unique_id] = ae.skill
+            use[ae.unique_id] = ae.enablement_use()
+        enable = use[ae_ids] * content
+        L.enablement_use[due] = enable
+        self.enablement_use_sum += float(use[ae_ids].sum())
+        self.enablement_use_n += len(due)
+        p_nd = np.clip(NO_DECISION_BASE + NO_DECISION_NEGLECT * np.maximum(0.0, 1.0 - attention), 0.0, 0.95)
+        u_win = (
+            WIN_INTERCEPT
+            + WIN_FIT * (mk.sales_fit[acc] - 0.5)
+            + b.brand_win_effect * mk.awareness[acc]
+            + b.enablement_win_effect * enable
+            + WIN_SKILL * (skill[ae_ids] - 1.0)
+            + 0.5 * (attention - 1.0)
+        )
+        p_win = logistic(u_win)
+        r1 = rng.random(len(due))
+        r2 = rng.random(len(due))
+        nd = r1 < p_nd
+        won = ~nd & (r2 < p_win)
+        lost = ~nd & ~won
+        L.move(due[nd], Stage.NO_DECISION, d)
+        L.move(due[lost], Stage.LOST, d)
+        L.move(due[won], Stage.WON, d)
+        mk.open_opportunity[acc] = False
+        # The account's buying window closes with the decision.
+        mk.window_end[acc] = np.minimum(mk.window_end[acc], d)
+        values = L.value[due[won]]
+        self.bookings += float(values.sum())
+        per_ae = np.bincount(ae_ids[won], weights=values, minlength=size)
+        for ae in self.aes:
+            v = per_ae[ae.unique_id]
+            if v > 0:
+                above = max(0.0, ae.bookings_this_quarter + v - max(ae.quota, ae.bookings_this_quarter))
+                below = v - above
+                self.costs["commissions"] += s.sales.commission_rate * (below + s.sales.accelerator * above)
+                ae.bookings_this_quarter += v
+                ae.adjust_morale(0.02)
+
+    # ------------------------------------------------------------------ quarter
+    def end_quarter(self) -> None:
+        L = self.leads
+        s = self.scenario
+        q = self._quarter
+        resolved = q["touched"] + q["never_worked"]
+        stats = {
+            "bookings": sum(ae.bookings_this_quarter for ae in self.aes),
+            "team_quota": self.team_quota,
+            "mqls": q["mqls"],
+            "mqls_meeting_definition": q["mqls_meeting_definition"],
+            "awareness_change": float(self.market.awareness.mean()) - q["awareness_start"],
+            "never_worked_share": q["never_worked"] / resolved if resolved else 0.0,
+            "rejection_share": q["rejected"] / (q["accepted"] + q["rejected"]) if (q["accepted"] + q["rejected"]) else 0.0,
+        }
+        for ae in self.aes:
+            self.ae_quarters += 1
+            if ae.quota > 0 and ae.bookings_this_quarter >= ae.quota:
+                self.ae_quarters_at_quota += 1
+                ae.adjust_morale(0.1)
+            else:
+                ae.adjust_morale(-0.05)
+            ae.last_quarter_bookings = ae.bookings_this_quarter
+        for leader in self.leaders:
+            # A leader's trust reflects their function's.
+            if leader.title == "cmo" and self.marketers:
+                leader.trust = float(np.mean([m.trust for m in self.marketers]))
+            elif leader.title == "vp_sales":
+                leader.trust = float(np.mean([a.trust for a in self.aes]))
+            leader.review_quarter(stats)
+        for leader in self.leaders:
+            leader.plan_quarter(stats)
+        for ae in self.aes:
+            ae.bookings_this_quarter = 0.0
+        self._quarter = self._new_quarter_tally()
+
+    # ------------------------------------------------------------------ the day
+    def step(self) -> None:
+        s = self.scenario
+        d = self.day
+        day_in_quarter = d % self.quarter_days
+        self.days_left_in_quarter = self.quarter_days - day_in_quarter - 1
+        lead = s.leadership
+        if s.structure == "combined" and lead.reorg_transition_days > 0 and d < lead.reorg_transition_days:
+            self.transition_factor = 1.0 - lead.reorg_capacity_loss * (1.0 - d / lead.reorg_transition_days)
+        else:
+            self.transition_factor = 1.0
+        every = s.collaboration.joint_meeting_every_days
+        if every > 0 and d % every == 0:
+            self.days_since_meeting = 0
+            self.meeting_hours_today = 1.0
+            for person in [*self.marketers, *self.sdrs, *self.aes]:
+                if person.function != "agency":
+                    person.adjust_trust(s.behaviour.meeting_trust_gain * (1.0 - person.trust))
+        else:
+            self.days_since_meeting += 1
+            self.meeting_hours_today = 0.0
+
+        self.market.step(d, self.brand_spend_per_quarter)
+        enable_spend = self.programme_budget * s.marketing.enablement_share / self.quarter_days
+        self.enablement_stock = self.enablement_stock * (1.0 - ENABLEMENT_DECAY) + enable_spend
+
+        # Scores of each marketer's recent leads, for their weekly decision (one pass over the tail).
+        if d % 5 == 0 and self.marketers:
+            self._refresh_score_samples()
+        self.count_deals()
+        for m in self.marketers:
+            m.step()
+        self.create_inbound_leads()
+        for sdr in self.sdrs:
+            sdr.step()
+        for ae in self.aes:
+            ae.step()
+        touched_before = self.leads.entered[Stage.SAL] + self.leads.entered[Stage.REJECTED]
+        self.work_leads()
+        self._first_touch_log.append(int(self.leads.entered[Stage.SAL] + self.leads.entered[Stage.REJECTED] - touched_before))
+        self.work_deals()
+        self.close_deals()
+        self.age_out()
+        self.check_sla()
+        self.deliver_feedback()
+        self._marketing_trust_from_today()
+        self._pay_costs()
+        self.leads.compact_open()
+        if day_in_quarter == self.quarter_days - 1:
+            self.end_quarter()
+        self.recorder.record()
+        self.day += 1
+
+    def _marketing_trust_from_today(self) -> None:
+        """Leads touched today (accepted, or rejected with a reason) count as good treatment."""
+        L = self.leads
+        d = self.day
+        # Leads first touched today were created within the last MQL_MAX_AGE_DAYS.
+        lo = self._tail_start(d - MQL_MAX_AGE_DAYS)
+        recent = np.arange(lo, L.n)
+        touched_today = recent[(L.first_touch_day[lo : L.n] == d) & (L.marketer[lo : L.n] >= 0)]
+        if len(touched_today):
+            treated_well = (L.stage[touched_today] != Stage.REJECTED) | L.feedback_given[touched_today]
+            self._marketing_experience(touched_today[treated_well], good=True)
+            self._marketing_experience(touched_today[~treated_well], good=False)
+
+    def _tail_start(self, day: int) -> int:
+        """Index of the first lead created on or after ``day`` (leads are appended in day order)."""
+        return int(np.searchsorted(self.leads.created_day[: self.leads.n], day, side="left"))
+
+    def _refresh_score_samples(self) -> None:
+        L = self.leads
+        lo = self._tail_start(self.day - self.sample_window_days)
+        mids = L.marketer[lo : L.n]
+        srcs = L.source[lo : L.n]
+        scores = L.score[lo : L.n]
+        for m in self.marketers:
+            mine = mids == m.unique_id
+            for src in MARKETING_SOURCES:
+                sel = mine & (srcs == src)
+                if sel.any():
+                    m.score_samples[int(src)] = scores[sel].astype(float)
+                elif src == Source.INBOUND:
+                    m.score_samples.pop(int(src), None)
+
+    def _pay_costs(self) -> None:
+        s = self.scenario
+        year = 252.0
+        salaries = len(self.marketers) * s.marketing.salary_usd + len(self.aes) * s.sales.salary_usd
+        salaries += sum(1 for a in self.sdrs if not a.is_agency) * s.sdr.salary_usd
+        salaries += len(self.leaders) * s.leadership.salary_usd
+        self.costs["salaries"] += salaries / year
+        self.costs["programmes"] += (self.programme_budget - self.sdr_budget_moved) / self.quarter_days
+        if s.sdr.sourcing == "agency" and s.sdr.agency.price_model == "retainer":
+            self.costs["agency"] += len(self.sdrs) * s.sdr.agency.retainer_per_sdr_month_usd * 12 / year
+
+    @property
+    def total_cost(self) -> float:
+        return float(sum(self.costs.values()))

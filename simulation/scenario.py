@@ -1,0 +1,363 @@
+"""The typed scenario: the single source of truth for every parameter.
+
+A scenario has three kinds of content, declared apart (after the EMA Workbench):
+
+* **levers** -- what an org design may change: structure, each role's KPI and pay
+  plan, the SLA and its terms, who owns lead generation, SDR sourcing, collaboration
+  practices, strategy clarity, headcounts and budgets;
+* **market** -- the uncertain environment the company sells into (accounts, segments,
+  buying windows, brand response);
+* **behaviour** -- the strengths of the behavioural mechanisms (trust, blame, response
+  decay, feedback learning). These are uncertain and are the same for every design.
+
+An org design may only set levers. Nothing in a scenario sets an outcome.
+
+Scenarios are built from YAML (``load_scenario``), from a preset name, or in Python.
+Every field is validated when the object is built; an invalid file raises
+:class:`ScenarioError` with one line naming the file, the field path, the value and
+what is allowed.
+"""
+
+from __future__ import annotations
+
+import copy
+from importlib.resources import files
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from .errors import ScenarioError
+
+WORKING_DAYS_PER_QUARTER = 63
+"""Working days in a quarter (252 a year / 4)."""
+
+PRESET_DIR = Path(str(files("simulation.presets")))
+PRESETS = (
+    "separate_targets",
+    "shared_revenue_targets",
+    "sla",
+    "combined_revenue_org",
+    "brand_vs_leadgen_split",
+    "outsourced_sdr",
+)
+
+class _Strict(BaseModel):
+    """Frozen, typed, no unknown keys, no silent type coercion of strings to numbers."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, validate_default=True)
+
+
+class BySegment(_Strict):
+    """One value per account segment."""
+
+    smb: float = Field(ge=0)
+    mid_market: float = Field(ge=0)
+    enterprise: float = Field(ge=0)
+
+
+# --------------------------------------------------------------------------- market
+
+
+class Market(_Strict):
+    """The accounts the company sells into (uncertainties, not levers)."""
+
+    n_accounts: int = Field(15_000, ge=100, le=5_000_000, description="accounts in the addressable market")
+    segment_shares: BySegment = Field(
+        default_factory=lambda: BySegment(smb=0.6, mid_market=0.3, enterprise=0.1),
+        description="share of accounts per segment (assumption; shares are renormalised)",
+    )
+    deal_size_usd: BySegment = Field(
+        default_factory=lambda: BySegment(smb=10_000, mid_market=30_000, enterprise=120_000),
+        description="median first-year deal value per segment; mix mean ~ $27K (Bridge Group median ACV $25K)",
+    )
+    sales_cycle_days: BySegment = Field(
+        default_factory=lambda: BySegment(smb=22, mid_market=60, enterprise=135),
+        description="median calendar days from opportunity to decision (SMB 14-30, MM 30-90, ENT 90-180+)",
+    )
+    in_market_share: float = Field(0.05, ge=0, le=1, description="share of accounts in a buying window per quarter (Dawes 95:5)")
+    buying_window_days: int = Field(63, ge=1, le=1000, description="working days an account stays in market (assumption)")
+    inbound_rate: float = Field(
+        0.05, ge=0, le=1, description="daily probability that a fully aware, in-market account raises its hand (assumption)"
+    )
+    awareness_initial: float = Field(0.15, ge=0, le=1, description="mean brand awareness at start (assumption)")
+
+
+# --------------------------------------------------------------------------- levers
+
+
+class Marketing(_Strict):
+    """Marketing: team, budget, KPI and pay plan."""
+
+    headcount: int = Field(6, ge=0, le=10_000)
+    budget_per_quarter_usd: float = Field(450_000, ge=0, description="programme spend per quarter")
+    brand_share: float = Field(0.3, ge=0, le=1, description="planned share of programme budget on brand (B2B Institute 46%, Westwood One 62%)")
+    enablement_share: float = Field(0.1, ge=0, le=1, description="share of programme budget on sales enablement content")
+    kpi: Literal["mql_volume", "sla_mqls", "revenue", "brand"] = Field(
+        "mql_volume", description="what marketers are measured on"
+    )
+    shared_revenue_weight: float = Field(0.0, ge=0, le=1, description="weight of shared revenue in marketers' pay")
+    mql_target_per_quarter: float = Field(3000, ge=0, description="team MQL target per quarter")
+    default_mql_threshold: float = Field(0.5, ge=0, le=1, description="lead-score threshold used when the KPI gives no reason to move it")
+    min_mql_threshold: float = Field(0.05, ge=0, le=1, description="lowest threshold marketers can defend (assumption)")
+    salary_usd: float = Field(140_000, ge=0, description="fully loaded annual cost per marketer (assumption)")
+
+    @model_validator(mode="after")
+    def _shares(self) -> Marketing:
+        if self.brand_share + self.enablement_share > 1:
+            raise ValueError("brand_share + enablement_share must be at most 1")
+        return self
+
+
+class Sales(_Strict):
+    """Account executives: team, quota and pay plan."""
+
+    ae_headcount: int = Field(20, ge=1, le=100_000)
+    quota_per_quarter_usd: float = Field(150_000, ge=0, description="first quarter's quota per AE; leaders reset it quarterly")
+    commission_rate: float = Field(0.10, ge=0, le=1, description="commission on bookings")
+    accelerator: float = Field(1.5, ge=1, le=5, description="commission multiplier above quota")
+    shared_revenue_weight: float = Field(0.0, ge=0, le=1, description="weight of the shared team revenue component in AE pay")
+    hours_per_day: float = Field(8.0, gt=0, le=16)
+    ramp_days: int = Field(63, ge=0, le=1000, description="working days for a new AE to reach full capacity (assumption)")
+    salary_usd: float = Field(220_000, ge=0, description="fully loaded annual base cost per AE (assumption)")
+    quarter_end_window_days: int = Field(10, ge=0, le=62, description="last working days of a quarter in which AEs favour late-stage deals")
+
+
+class Agency(_Strict):
+    """An external SDR agency (used when ``sdr.sourcing == 'agency'``)."""
+
+    price_model: Literal["per_meeting", "retainer"] = "per_meeting"
+    price_per_meeting_usd: float = Field(600, ge=0, description="$300-1,500 per meeting [S]")
+    retainer_per_sdr_month_usd: float = Field(5_000, ge=0, description="$3,000-8,000 per SDR-equivalent per month [S]")
+    quality_bar: float = Field(0.3, ge=0, le=1, description="contractual minimum perceived fit of a booked meeting")
+    product_knowledge: float = Field(0.6, ge=0, le=1, description="agency SDR skill relative to in-house (assumption; no study found)")
+    ramp_days: int = Field(15, ge=0, le=1000, description="agency ramp in working days (faster than in-house)")
+
+
+class SDR(_Strict):
+    """Sales development reps: who owns them, where they come from, what they do."""
+
+    headcount: int = Field(8, ge=0, le=100_000, description="1 SDR per ~2.5 AEs (TOPO)")
+    owner: Literal["marketing", "sales"] = "marketing"
+    sourcing: Literal["in_house", "agency"] = "in_house"
+    motion: Literal["inbound", "outbound", "both"] = Field(
+        "inbound", description="inbound: work marketing's MQLs; outbound: prospect; both: choose by payoff"
+    )
+    hours_per_day: float = Field(8.0, gt=0, le=16)
+    ramp_days: int = Field(63, ge=0, le=1000, description="about 3 months (TOPO/Bridge Group)")
+    tenure_days: int = Field(294, ge=1, le=10_000, description="mean tenure ~14 months (Bridge Group) in working days")
+    salary_usd: float = Field(150_000, ge=0, description="fully loaded $130-200K a year [S2]")
+    bonus_per_sql_usd: float = Field(150, ge=0, description="SDR variable pay per qualified opportunity (assumption)")
+    agency: Agency = Field(default_factory=Agency)
+
+
+class SLA(_Strict):
+    """A sales-marketing service-level agreement and its terms."""
+
+    enabled: bool = False
+    mql_definition_score: float = Field(0.45, ge=0, le=1, description="agreed minimum lead score of an MQL")
+    first_touch_hours: float = Field(24, gt=0, le=2000, description="deadline for the first touch of an agreed MQL")
+    min_attempts: int = Field(6, ge=1, le=20, description="contact attempts before a lead may be recycled (MIT/InsideSales: 6)")
+    reject_window_days: int = Field(5, ge=1, le=60, description="working days to accept or reject, with a reason code")
+    breach_review: bool = Field(True, description="weekly review of breaches by both leaders")
+
+
+class Collaboration(_Strict):
+    """Practices that bring the functions together."""
+
+    joint_meeting_every_days: int = Field(0, ge=0, le=252, description="0 = no joint meetings")
+    feedback_routine: bool = Field(False, description="a standing routine for sales feedback on leads")
+    shared_icp: bool = Field(False, description="one agreed ideal customer profile")
+
+
+class Leadership(_Strict):
+    """Leaders: their short-termism and the reorganisation cost of combining."""
+
+    short_termism: float = Field(0.5, ge=0, le=1, description="how far a missed quarter moves budget out of brand (assumption)")
+    reorg_transition_days: int = Field(63, ge=0, le=1000, description="working days of disruption after combining the org")
+    reorg_capacity_loss: float = Field(0.15, ge=0, le=1, description="share of capacity lost at the start of the transition (assumption)")
+    salary_usd: float = Field(350_000, ge=0)
+
+
+class Behaviour(_Strict):
+    """Strengths of the behavioural mechanisms -- the same for every design (uncertain)."""
+
+    trust_initial_sales_in_marketing: float = Field(0.5, ge=0, le=1)
+    trust_initial_marketing_in_sales: float = Field(0.5, ge=0, le=1)
+    trust_learning_rate: float = Field(0.02, ge=0, le=1, description="daily weight of new lead experience in trust")
+    trust_aspiration: float = Field(0.5, ge=0, le=1, description="acceptable share of good leads / worked leads")
+    blame_strength: float = Field(0.08, ge=0, le=1, description="trust lost by each side in one blame event")
+    meeting_trust_gain: float = Field(0.05, ge=0, le=1, description="share of the trust gap closed by a joint meeting")
+    distrust_bias: float = Field(0.25, ge=0, le=1, description="how far distrust lowers the perceived fit of a marketing lead")
+    response_decay_persistent_share: float = Field(
+        0.35, ge=0, le=1, description="share of qualification that does not decay with response time (assumption)"
+    )
+    contact_rate_per_attempt: float = Field(0.3, ge=0, le=1, description="probability one attempt reaches the buyer (assumption)")
+    score_noise_initial: float = Field(0.25, ge=0, le=2, description="sd of marketing's lead score error before feedback")
+    feedback_learning: float = Field(0.004, ge=0, le=1, description="score-noise reduction per piece of feedback (assumption)")
+    icp_divergence: float = Field(0.35, ge=0, le=1, description="distance between marketing's and sales' ICP at zero strategy clarity")
+    brand_build_rate: float = Field(0.004, ge=0, le=1, description="daily awareness gain per $1M/quarter of brand spend (assumption)")
+    awareness_decay: float = Field(0.002, ge=0, le=1, description="daily awareness decay (slow: half-life ~1.4 years)")
+    brand_win_effect: float = Field(0.6, ge=0, le=5, description="logit win-rate gain of a fully aware account (day-one list)")
+    enablement_win_effect: float = Field(0.4, ge=0, le=5, description="logit win-rate gain of fully used enablement content")
+    agency_quality: float = Field(0.6, ge=0, le=1, description="agency perception accuracy relative to in-house (uncertain)")
+
+
+class Scenario(_Strict):
+    """A full scenario: name, horizon, market, levers and behaviour."""
+
+    name: str = "custom"
+    description: str = ""
+    horizon_days: int = Field(8 * WORKING_DAYS_PER_QUARTER, ge=1, le=100_000, description="working days simulated")
+    structure: Literal["separate", "combined"] = "separate"
+    strategy_clarity: float = Field(0.5, ge=0, le=1, description="how far leaders' targets and ICPs agree")
+    market: Market = Field(default_factory=Market)
+    marketing: Marketing = Field(default_factory=Marketing)
+    sales: Sales = Field(default_factory=Sales)
+    sdr: SDR = Field(default_factory=SDR)
+    sla: SLA = Field(default_factory=SLA)
+    collaboration: Collaboration = Field(default_factory=Collaboration)
+    leadership: Leadership = Field(default_factory=Leadership)
+    behaviour: Behaviour = Field(default_factory=Behaviour)
+
+    def with_overrides(self, overrides: dict[str, Any], source: str = "<overrides>") -> Scenario:
+        """A new scenario with ``overrides`` (nested dict or dotted keys) applied and re-validated."""
+        data = self.model_dump()
+        for key, value in overrides.items():
+            _set_dotted(data, key, value, source)
+        return build_scenario(data, source)
+
+
+# --------------------------------------------------------------------------- building
+
+
+def _set_dotted(data: dict, key: str, value: Any, source: str) -> None:
+    parts = key.split(".")
+    node = data
+    for i, part in enumerate(parts):
+        if not isinstance(node, dict) or part not in node:
+            path = ".".join(parts[: i + 1])
+            raise ScenarioError(f"{source}: {path}: no such field")
+        if i == len(parts) - 1:
+            if isinstance(node[part], dict) and isinstance(value, dict):
+                node[part] = _deep_merge(node[part], value)
+            else:
+                node[part] = value
+        else:
+            node = node[part]
+
+
+def _deep_merge(base: dict, override: dict) -> dict:
+    out = copy.deepcopy(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _deep_merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def _describe_error(err: dict) -> str:
+    path = ".".join(str(p) for p in err["loc"]) or "<top level>"
+    kind = err["type"]
+    value = err.get("input")
+    ctx = err.get("ctx") or {}
+    if kind == "extra_forbidden":
+        return f"{path}: unknown field"
+    if kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
+        allowed = {
+            "greater_than_equal": f">= {ctx.get('ge')}",
+            "less_than_equal": f"<= {ctx.get('le')}",
+            "greater_than": f"> {ctx.get('gt')}",
+            "less_than": f"< {ctx.get('lt')}",
+        }[kind]
+        return f"{path} = {value!r}: must be {allowed}"
+    if kind == "literal_error":
+        return f"{path} = {value!r}: allowed values are {ctx.get('expected')}"
+    if kind == "missing":
+        return f"{path}: required field missing"
+    if kind == "value_error":
+        return f"{path or 'scenario'}: {err['msg'].removeprefix('Value error, ')}"
+    return f"{path} = {value!r}: {err['msg']}"
+
+
+def build_scenario(data: dict[str, Any], source: str = "<scenario>") -> Scenario:
+    """Validate a plain dict into a :class:`Scenario`, raising one-line :class:`ScenarioError`."""
+    if not isinstance(data, dict):
+        raise ScenarioError(f"{source}: expected a mapping of fields, got {type(data).__name__}")
+    try:
+        return Scenario.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        more = len(exc.errors()) - 1
+        suffix = f" (and {more} more error{'s' if more > 1 else ''})" if more else ""
+        raise ScenarioError(f"{source}: {_describe_error(first)}{suffix}") from None
+
+
+def _read_yaml(path: Path) -> dict[str, Any]:
+    if not path.exists():
+        raise ScenarioError(f"{path}: no such scenario file")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" (line {mark.line + 1})" if mark is not None else ""
+        raise ScenarioError(f"{path}: not valid YAML{where}: {getattr(exc, 'problem', exc)}") from None
+    except UnicodeDecodeError:
+        raise ScenarioError(f"{path}: not a UTF-8 text file") from None
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ScenarioError(f"{path}: expected a mapping of fields at the top level, got {type(data).__name__}")
+    return data
+
+
+def _resolve(data: dict[str, Any], source: str, seen: tuple[str, ...] = ()) -> dict[str, Any]:
+    """Expand ``base:`` (a preset name) into a full dict, then apply the file's fields over it."""
+    data = dict(data)
+    base = data.pop("base", None)
+    if base is None:
+        return data
+    if not isinstance(base, str) or base not in PRESETS:
+        raise ScenarioError(f"{source}: base = {base!r}: unknown preset; allowed: {', '.join(PRESETS)}")
+    if base in seen:
+        raise ScenarioError(f"{source}: base = {base!r}: presets refer to each other in a loop")
+    base_data = _resolve(_read_yaml(PRESET_DIR / f"{base}.yaml"), f"preset {base}", seen + (base,))
+    merged = _deep_merge(base_data, data)
+    return merged
+
+
+def preset_path(name: str) -> Path:
+    return PRESET_DIR / f"{name}.yaml"
+
+
+def load_scenario(spec: str | Path) -> Scenario:
+    """Load a scenario from a preset name or a YAML file path.
+
+    A file may name a preset as ``base:`` and override a few fields. The scenario's
+    ``name`` defaults to the preset's name or the file's name without its extension.
+    """
+    spec_str = str(spec)
+    if spec_str in PRESETS and not Path(spec_str).exists():
+        path = preset_path(spec_str)
+        default_name = spec_str
+    else:
+        path = Path(spec_str)
+        if path.suffix.lower() not in (".yaml", ".yml"):
+            if not path.exists():
+                raise ScenarioError(
+                    f"{spec_str}: not a preset name and no such file; presets: {', '.join(PRESETS)}"
+                )
+        default_name = path.stem
+    source = str(path) if default_name != spec_str else f"preset {spec_str}"
+    data = _resolve(_read_yaml(path), source)
+    if "name" in data:
+        raise ScenarioError(f"{source}: name: set from the file name ({default_name!r}); remove this field")
+    data["name"] = default_name
+    return build_scenario(data, source)
+
+
+def preset_descriptions() -> dict[str, str]:
+    """Each preset's one-line description, from its YAML ``description`` field."""
+    return {name: load_scenario(name).description for name in PRESETS}
