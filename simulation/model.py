@@ -30,7 +30,7 @@ import numpy as np
 from .agents import SDR, AccountExecutive, Leader, Marketer
 from .behaviour import logistic, timing_factor
 from .leads import MARKETING_SOURCES, LeadStore, Reason, Source, Stage
-from .market import SALES_ICP, Market
+from .market import ICP_WIDTH, SALES_ICP, Market
 from .metrics import DailyRecorder
 from .scenario import WORKING_DAYS_PER_QUARTER, Scenario
 
@@ -39,23 +39,47 @@ STREAMS = ("mesa", "market", "marketing", "inbound", "work", "outcomes", "people
 WORK_START_HOUR, WORK_END_HOUR = 9.0, 17.0
 TOUCH_HOURS = 0.5  # research, first call, email and CRM entry for a new lead (assumption)
 ATTEMPT_HOURS = 0.2  # a follow-up call or email (assumption)
-PROSPECT_HOURS = 0.15  # one outbound prospecting attempt (assumption)
+PROSPECT_HOURS = 0.08  # one outbound dial or personalised email (assumption: ~12 an hour)
+RECENCY_DECAY = 0.93  # daily fall in a waiting lead's appeal to the rep (assumption)
 ATTEMPT_SHARE = 0.4  # most of a worker's lead time that follow-ups may take (assumption)
-ACCEPT_BAR = 0.35  # perceived fit below which a lead is rejected as a bad fit (assumption)
+ACCEPT_BAR = 0.45  # perceived fit below which a lead is rejected as a bad fit (assumption)
 JUNK_PRIOR = 0.1  # what a distrustful worker believes any marketing lead is worth (assumption)
 PERCEPTION_NOISE = 0.1  # sd of an in-house worker's judgement of fit (assumption)
 MQL_MAX_AGE_DAYS = 21  # untouched MQLs die after ~30 calendar days (HBR 2011 audit window)
 SAL_MAX_AGE_DAYS = 30  # accepted leads not reached in this time are recycled (assumption)
 QUALIFY_BASE = 0.85  # chance a reached, in-market, fitting buyer with intent qualifies (assumption)
 OUT_OF_MARKET_NEED = 0.06  # qualification chance of a buyer with no current need (assumption)
-NO_DECISION_BASE = 0.12  # no-decision chance of a well-attended deal (calibrated; CSO Insights 20.7%)
+NO_DECISION_BASE = 0.17  # no-decision chance of a well-attended deal (calibrated; CSO Insights 20.7%)
 NO_DECISION_NEGLECT = 0.45  # extra no-decision chance at zero attention (calibrated)
-WIN_INTERCEPT = -0.15  # logit of winning a decided, average deal (calibrated; CSO Insights 47.3%)
+WIN_INTERCEPT = -0.3  # logit of winning a decided, average deal (calibrated; CSO Insights 47.3%)
 WIN_FIT = 1.2  # logit gain from ICP fit (assumption)
 WIN_SKILL = 1.5  # logit gain per unit of AE skill above average (assumption)
 ENABLEMENT_STOCK_SCALE = 50_000.0  # content stock (USD) at which 63% of needs are covered (assumption)
 ENABLEMENT_DECAY = 0.01  # daily obsolescence of content (assumption)
-AGENCY_INTEREST_PUSH = {"per_meeting": 0.08, "retainer": 0.02}  # meetings booked without a need
+# Share of reached contacts without a need who still take a meeting, by who books it and how
+# they are paid (assumption; pay-per-meeting agencies are paid for meetings, not good meetings).
+AGENCY_INTEREST_PUSH = {"per_meeting": 0.08, "retainer": 0.03}
+IN_HOUSE_INTEREST_PUSH = 0.03
+
+
+def arrival_hours(day: int, n: int, rng: np.random.Generator) -> np.ndarray:
+    """Hour of arrival of ``n`` web leads created on working day ``day``, relative to its midnight.
+
+    Leads arrive around the clock and over weekends; a Monday (``day % 5 == 0``) also
+    receives the weekend's leads, so its arrivals spread over the 72 hours before its end.
+    """
+    low = -48.0 if day % 5 == 0 else 0.0
+    return rng.uniform(low, 24.0, n)
+
+
+def calendar_hours(from_day, from_hour, to_day, to_hour):
+    """Calendar hours between (working day, hour) pairs, counting the weekends in between.
+
+    Speed to lead is measured in calendar hours, as in HBR 2011's audit.
+    """
+    from_day = np.asarray(from_day)
+    weekends = to_day // 5 - from_day // 5
+    return (to_day - from_day) * 24.0 + 48.0 * weekends + (to_hour - from_hour)
 
 
 class OrgModel(mesa.Model):
@@ -128,6 +152,7 @@ class OrgModel(mesa.Model):
         self._quarter = self._new_quarter_tally()
         self._first_touch_log: list[int] = []
         self._pending_feedback: list = []
+        self._new_leads: list = []
         self._fb_table_day = -1
         self.recorder = DailyRecorder(self, s.horizon_days)
 
@@ -174,6 +199,7 @@ class OrgModel(mesa.Model):
         self.ae_ids = np.array([a.unique_id for a in self.aes], dtype=np.int64)
         self.workers = {a.unique_id: a for a in [*self.sdrs, *self.aes]}
         self.marketer_ids = np.array([m.unique_id for m in self.marketers], dtype=np.int64)
+        self._marketer_pos = {m.unique_id: i for i, m in enumerate(self.marketers)}
         size = max(a.unique_id for a in self.agents) + 1
         self._by_id = np.empty(size, dtype=object)
         for a in self.agents:
@@ -223,31 +249,47 @@ class OrgModel(mesa.Model):
         return np.array([getattr(a, attr) for a in self._by_id[ids]], dtype=float)
 
     # ------------------------------------------------------------------ lead creation
-    def _score_and_add(self, accounts, source, intent, marketer: Marketer | None, rng) -> None:
-        """Marketing scores leads on its own ICP and intent signals; MQL if above threshold."""
+    def _flush_new_leads(self) -> None:
+        """Score today's new marketing leads in one pass; MQL if above the owning marketer's threshold.
+
+        Marketing scores a lead on fit to *its own* ICP and on intent signals, with an error
+        that shrinks as sales feedback accumulates.
+        """
+        if not self._new_leads:
+            return
         s = self.scenario
+        rng = self.streams["marketing"]
+        accounts = np.concatenate([x[0] for x in self._new_leads])
+        source = np.concatenate([np.full(len(x[0]), x[1], np.int8) for x in self._new_leads])
+        intent = np.concatenate([x[2] for x in self._new_leads])
+        owner = np.concatenate([x[3] for x in self._new_leads])
+        self._new_leads = []
         n = len(accounts)
         if n == 0:
             return
-        if marketer is not None:
-            icp, noise, threshold, mid = marketer.icp_point, marketer.score_noise, marketer.threshold, marketer.unique_id
+        if self.marketers:
+            icp = np.array([m.icp_point for m in self.marketers])[owner]
+            noise = np.array([m.score_noise for m in self.marketers])[owner]
+            threshold = np.array([m.threshold for m in self.marketers])[owner]
+            mid = self.marketer_ids[owner]
         else:
-            icp, noise, threshold, mid = self.sales_icp, s.behaviour.score_noise_initial, s.marketing.default_mql_threshold, -1
+            icp = np.broadcast_to(self.sales_icp, (n, 2))
+            noise = np.full(n, s.behaviour.score_noise_initial)
+            threshold = np.full(n, s.marketing.default_mql_threshold)
+            mid = np.full(n, -1)
         d2 = ((self.market.attributes[accounts] - icp) ** 2).sum(axis=1)
-        fit_m = np.exp(-d2 / (2 * 0.3**2))
-        score = np.clip(0.5 * fit_m + 0.5 * intent + rng.normal(0.0, noise, n), 0.0, 1.0)
-        arrival = rng.uniform(0.0, 24.0, n)
+        fit_m = np.exp(-d2 / (2 * ICP_WIDTH**2))
+        score = np.clip(0.5 * fit_m + 0.5 * intent + rng.normal(0.0, 1.0, n) * noise, 0.0, 1.0)
+        arrival = arrival_hours(self.day, n, rng)
         is_mql = score >= threshold
-        base = dict(source=np.full(n, source, np.int8), marketer=np.full(n, mid, np.int32), intent=intent, score=score, arrival_hour=arrival)
+        columns = dict(account=accounts, source=source, marketer=mid.astype(np.int32), intent=intent, score=score, arrival_hour=arrival)
         inq = ~is_mql
         if inq.any():
-            self.leads.add(self.day, Stage.INQUIRY, account=accounts[inq], **{k: v[inq] for k, v in base.items()})
-        if is_mql.any():
-            k = int(is_mql.sum())
+            self.leads.add(self.day, Stage.INQUIRY, **{k: v[inq] for k, v in columns.items()})
+        k = int(is_mql.sum())
+        if k:
             workers = self.inbound_pool_ids[self.streams["work"].integers(0, len(self.inbound_pool_ids), k)]
-            idx = self.leads.add(
-                self.day, Stage.MQL, account=accounts[is_mql], worker=workers, **{key: v[is_mql] for key, v in base.items()}
-            )
+            idx = self.leads.add(self.day, Stage.MQL, worker=workers, **{key: v[is_mql] for key, v in columns.items()})
             self.leads.mql_day[idx] = self.day
             self._quarter["mqls"] += k
             self._quarter["mqls_meeting_definition"] += int((score[is_mql] >= s.sla.mql_definition_score).sum())
@@ -256,14 +298,15 @@ class OrgModel(mesa.Model):
         """Campaign responses: broad campaigns reach any account; targeted ones marketing's ICP and intent data."""
         rng = self.streams["marketing"]
         mk = self.market
-        broad = self._sample_accounts(n_broad, lambda i: 0.5 + mk.awareness[i], 1.5, rng)
+        # People in a buying window respond more to any campaign (assumption: 6x broad, 16x targeted).
+        broad = self._sample_accounts(n_broad, lambda i: (0.5 + mk.awareness[i]) * (1.0 + 5.0 * mk.in_market[i]), 9.0, rng)
         icp = marketer.icp_point
 
         def targeted_weight(i):
             d2 = ((mk.attributes[i] - icp) ** 2).sum(axis=1)
-            return np.exp(-d2 / (2 * 0.3**2)) ** 2 * (1.0 + 3.0 * mk.in_market[i]) * (0.5 + mk.awareness[i])
+            return np.exp(-d2 / (2 * ICP_WIDTH**2)) ** 2 * (1.0 + 15.0 * mk.in_market[i]) * (0.5 + mk.awareness[i])
 
-        targeted = self._sample_accounts(n_targeted, targeted_weight, 6.0, rng)
+        targeted = self._sample_accounts(n_targeted, targeted_weight, 24.0, rng)
         for accounts, src, lo_in, hi_in, lo_out, hi_out in (
             (broad, Source.CAMPAIGN_BROAD, 0.2, 0.8, 0.0, 0.4),
             (targeted, Source.CAMPAIGN_TARGETED, 0.4, 0.9, 0.1, 0.5),
@@ -272,7 +315,7 @@ class OrgModel(mesa.Model):
                 continue
             inm = mk.in_market[accounts]
             intent = np.where(inm, rng.uniform(lo_in, hi_in, len(accounts)), rng.uniform(lo_out, hi_out, len(accounts)))
-            self._score_and_add(accounts, src, intent, marketer, rng)
+            self._new_leads.append((accounts, src, intent, np.full(len(accounts), self._marketer_pos[marketer.unique_id])))
 
     def create_inbound_leads(self) -> None:
         """Hand-raisers: in-market accounts that know the brand come to you (day-one list)."""
@@ -289,14 +332,9 @@ class OrgModel(mesa.Model):
         if len(accounts) == 0:
             return
         intent = np.where(mk.in_market[accounts], rng.uniform(0.5, 1.0, len(accounts)), rng.uniform(0.0, 0.5, len(accounts)))
-        if self.marketers:
-            owner = rng.integers(0, len(self.marketers), len(accounts))
-            for j, marketer in enumerate(self.marketers):
-                sel = owner == j
-                if sel.any():
-                    self._score_and_add(accounts[sel], Source.INBOUND, intent[sel], marketer, rng)
-        else:
-            self._score_and_add(accounts, Source.INBOUND, intent, None, rng)
+        # Inbound leads are scored by the marketer who runs the inbound channel that day (random).
+        owner = rng.integers(0, max(len(self.marketers), 1), len(accounts))
+        self._new_leads.append((accounts, Source.INBOUND, intent, owner))
 
     def prospect(self, sdr: SDR, hours: float) -> float:
         """Outbound prospecting by one SDR; returns the expected qualified opportunities made."""
@@ -306,13 +344,14 @@ class OrgModel(mesa.Model):
         attempts = int(hours / PROSPECT_HOURS)
         if attempts <= 0:
             return 0.0
-        accounts = self._sample_accounts(attempts, lambda i: mk.sales_fit[i] ** 2, 1.0, rng)
+        # Prospect lists favour sales' ICP and accounts showing buying signals (assumption: 6x).
+        accounts = self._sample_accounts(attempts, lambda i: mk.sales_fit[i] ** 2 * (1.0 + 5.0 * mk.in_market[i]), 6.0, rng)
         reached = accounts[rng.random(attempts) < s.behaviour.contact_rate_per_attempt * sdr.skill]
         if len(reached) == 0:
             return 0.0
         inm = mk.in_market[reached]
-        push = AGENCY_INTEREST_PUSH[s.sdr.agency.price_model] if sdr.is_agency else 0.01
-        interested = rng.random(len(reached)) < np.where(inm, 0.35 * (0.5 + mk.awareness[reached]), push)
+        push = AGENCY_INTEREST_PUSH[s.sdr.agency.price_model] if sdr.is_agency else IN_HOUSE_INTEREST_PUSH
+        interested = rng.random(len(reached)) < np.where(inm, 0.5 * (0.5 + mk.awareness[reached]), push)
         cand = reached[interested]
         if sdr.is_agency:
             noise = PERCEPTION_NOISE + 0.35 * (1.0 - s.behaviour.agency_quality * sdr.skill)
@@ -439,10 +478,14 @@ class OrgModel(mesa.Model):
             marketing_lead = np.isin(src, MARKETING_SOURCES)
             agency = src == Source.AGENCY
             sla_bound = s.sla.enabled & marketing_lead & (L.score[mql] >= s.sla.mql_definition_score)
-            waited = (d - L.mql_day[mql]) * 24.0 + (WORK_START_HOUR - L.arrival_hour[mql])
-            urgency = np.where(sla_bound, (0.5 + sla_pressure[w]) * np.clip(waited / s.sla.first_touch_hours, 0, 3), 0.0)
+            waited = calendar_hours(L.mql_day[mql], L.arrival_hour[mql], d, WORK_START_HOUR)
+            # Under an SLA, leads that can still be touched within the deadline come first
+            # (the rep's best response to a breach count); breached ones fall back to belief.
+            within = waited + (WORK_END_HOUR - WORK_START_HOUR) / 2 < s.sla.first_touch_hours
+            urgency = np.where(sla_bound & within, 1.0 + sla_pressure[w], 0.0)
             eligible = (belief >= reservation[w]) | sla_bound | agency
-            priority = belief + urgency + 10.0 * agency
+            # Fresh leads first: a lead's appeal to a rep halves in about four working days (assumption).
+            priority = belief * RECENCY_DECAY ** (d - L.mql_day[mql]) + urgency + 10.0 * agency
             cand = np.flatnonzero(eligible)
             remaining = np.maximum(capacity - used, 0.0)
             pos, before = self._take_within_capacity(w[cand], priority[cand], TOUCH_HOURS, remaining)
@@ -467,7 +510,7 @@ class OrgModel(mesa.Model):
         same_day = L.mql_day[idx] == d
         arrival = L.arrival_hour[idx]
         touch_clock = np.where(same_day, np.maximum(clock, arrival), clock)
-        speed = np.maximum((d - L.mql_day[idx]) * 24.0 + touch_clock - arrival, 0.05)
+        speed = np.maximum(calendar_hours(L.mql_day[idx], arrival, d, touch_clock), 0.05)
         L.first_touch_day[idx] = d
         L.speed_to_lead_hours[idx] = speed
         late = sla_bound & (speed > s.sla.first_touch_hours) & ~L.sla_breached[idx]
@@ -518,11 +561,11 @@ class OrgModel(mesa.Model):
             g = np.bincount(workers[sel], weights=good[sel].astype(float), minlength=size)
             for aid in np.flatnonzero(n):
                 agent = self._by_id[aid]
-                delta = b.trust_learning_rate * (g[aid] / n[aid] - b.trust_aspiration) * n[aid] / (n[aid] + 3.0)
+                weight = b.trust_learning_rate * n[aid] / (n[aid] + 3.0)
                 if agency_flag:
-                    agent.trust_agency = min(1.0, max(0.0, agent.trust_agency + delta))
+                    agent.trust_agency += weight * (g[aid] / n[aid] - agent.trust_agency)
                 else:
-                    agent.adjust_trust(delta)
+                    agent.adjust_trust(weight * (g[aid] / n[aid] - agent.trust))
 
     def _qualify(self, idx: np.ndarray, skill: np.ndarray) -> None:
         """Reached buyers qualify (SQL) or are recycled: need, intent and response timing."""
@@ -648,7 +691,7 @@ class OrgModel(mesa.Model):
         L = self.leads
         mql = L.open_in(Stage.MQL)
         agreed = np.isin(L.source[mql], MARKETING_SOURCES) & (L.score[mql] >= s.sla.mql_definition_score)
-        waited = (self.day - L.mql_day[mql]) * 24.0 + (24.0 - L.arrival_hour[mql])
+        waited = calendar_hours(L.mql_day[mql], L.arrival_hour[mql], self.day, 24.0)
         self._breach(mql[agreed & (waited > s.sla.first_touch_hours) & ~L.sla_breached[mql]])
         if s.sla.breach_review and self.day % 5 == 4:
             # Weekly review: breaches raise each worker's attention to SLA leads; the review costs leaders time.
@@ -676,7 +719,7 @@ class OrgModel(mesa.Model):
             n = counts[m.unique_id]
             if n:
                 outcome = 1.0 if good else 0.0
-                m.adjust_trust(b.trust_learning_rate * (outcome - b.trust_aspiration) * n / (n + 3.0))
+                m.adjust_trust(b.trust_learning_rate * n / (n + 3.0) * (outcome - m.trust))
 
     def blame(self, leader: Leader) -> None:
         """A leader blames the other function: both sides' trust falls, the blamed side's morale too."""
@@ -861,6 +904,7 @@ class OrgModel(mesa.Model):
         for m in self.marketers:
             m.step()
         self.create_inbound_leads()
+        self._flush_new_leads()
         for sdr in self.sdrs:
             sdr.step()
         for ae in self.aes:

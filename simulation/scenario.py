@@ -98,7 +98,7 @@ class Marketing(_Strict):
         "mql_volume", description="what marketers are measured on"
     )
     shared_revenue_weight: float = Field(0.0, ge=0, le=1, description="weight of shared revenue in marketers' pay")
-    mql_target_per_quarter: float = Field(3000, ge=0, description="team MQL target per quarter")
+    mql_target_per_quarter: float = Field(9000, ge=0, description="team MQL target per quarter")
     default_mql_threshold: float = Field(0.5, ge=0, le=1, description="lead-score threshold used when the KPI gives no reason to move it")
     min_mql_threshold: float = Field(0.05, ge=0, le=1, description="lowest threshold marketers can defend (assumption)")
     salary_usd: float = Field(140_000, ge=0, description="fully loaded annual cost per marketer (assumption)")
@@ -188,7 +188,7 @@ class Behaviour(_Strict):
     trust_learning_rate: float = Field(0.02, ge=0, le=1, description="daily weight of new lead experience in trust")
     trust_aspiration: float = Field(0.5, ge=0, le=1, description="acceptable share of good leads / worked leads")
     blame_strength: float = Field(0.08, ge=0, le=1, description="trust lost by each side in one blame event")
-    meeting_trust_gain: float = Field(0.05, ge=0, le=1, description="share of the trust gap closed by a joint meeting")
+    meeting_trust_gain: float = Field(0.02, ge=0, le=1, description="share of the trust gap closed by a joint meeting")
     distrust_bias: float = Field(0.25, ge=0, le=1, description="how far distrust lowers the perceived fit of a marketing lead")
     response_decay_persistent_share: float = Field(
         0.35, ge=0, le=1, description="share of qualification that does not decay with response time (assumption)"

@@ -23,7 +23,7 @@ import numpy as np
 from ..leads import Source
 from .base import Person
 
-COST_PER_INQUIRY = {Source.CAMPAIGN_BROAD: 60.0, Source.CAMPAIGN_TARGETED: 200.0}  # USD (assumption)
+COST_PER_INQUIRY = {Source.CAMPAIGN_BROAD: 25.0, Source.CAMPAIGN_TARGETED: 150.0}  # USD (assumption)
 THRESHOLD_GRID = np.round(np.arange(0.05, 0.951, 0.05), 2)
 BROAD_GRID = np.array([0.0, 0.25, 0.5, 0.75, 1.0])
 VOLUME_PAY_CAP = 1.5  # volume bonuses usually cap at 150% of target (assumption)
