@@ -50,6 +50,12 @@ class Source(IntEnum):
 
 
 MARKETING_SOURCES = (Source.INBOUND, Source.CAMPAIGN_BROAD, Source.CAMPAIGN_TARGETED)
+_LAST_MARKETING_SOURCE = int(Source.CAMPAIGN_TARGETED)
+
+
+def is_marketing(source: np.ndarray) -> np.ndarray:
+    """True where a lead came from marketing (inbound or a campaign), as opposed to SDRs or an agency."""
+    return source <= _LAST_MARKETING_SOURCE
 
 
 class Reason(IntEnum):

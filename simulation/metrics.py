@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from .leads import MARKETING_SOURCES, STAGE_NAMES, Source, Stage
+from .leads import STAGE_NAMES, Source, Stage, is_marketing
 
 if TYPE_CHECKING:  # pragma: no cover
     from .model import OrgModel
@@ -80,7 +80,7 @@ def marketing_trust(model: OrgModel) -> float:
 
 def _marketing_mql_mask(model: OrgModel) -> np.ndarray:
     L = model.leads
-    return (L.mql_day[: L.n] >= 0) & np.isin(L.source[: L.n], MARKETING_SOURCES)
+    return (L.mql_day[: L.n] >= 0) & is_marketing(L.source[: L.n])
 
 
 def friction_components(model: OrgModel, marketing_mqls: np.ndarray | None = None) -> dict[str, float]:
@@ -129,7 +129,7 @@ class DailyRecorder:
         self.rows = 0
         self._last_bookings = 0.0
         # The friction components scan every lead; record them weekly and carry forward.
-        self._friction_every = 5
+        self._friction_every = 10
         self._friction: dict[str, float] = {}
 
     def record(self) -> None:
@@ -197,7 +197,7 @@ def summarize(model: OrgModel) -> dict[str, float | int | str]:
     resolved_mkt = int(touched_mkt.sum()) + never_mkt
     components = friction_components(model, mkt)
     total_cost = model.total_cost
-    inquiries_mkt = int(np.isin(L.source[:n], MARKETING_SOURCES).sum())
+    inquiries_mkt = int(is_marketing(L.source[:n]).sum())
     summary = {
         "scenario": model.scenario.name,
         "seed": int(model.seed),

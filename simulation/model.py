@@ -29,7 +29,7 @@ import numpy as np
 
 from .agents import SDR, AccountExecutive, Leader, Marketer
 from .behaviour import logistic, timing_factor
-from .leads import MARKETING_SOURCES, LeadStore, Reason, Source, Stage
+from .leads import MARKETING_SOURCES, LeadStore, Reason, Source, Stage, is_marketing
 from .market import ICP_WIDTH, SALES_ICP, Market
 from .metrics import DailyRecorder
 from .scenario import WORKING_DAYS_PER_QUARTER, Scenario
@@ -238,9 +238,12 @@ class OrgModel(mesa.Model):
             return np.empty(0, dtype=np.int64)
         out: list[np.ndarray] = []
         have = 0
+        acceptance = 0.1  # first guess; then the observed acceptance sizes each batch
         while have < count:
-            cand = rng.integers(0, self.market.n, size=max(2 * (count - have), 16) * 4)
-            keep = cand[rng.random(len(cand)) * weight_max < weight_fn(cand)]
+            size = int(min(max((count - have) / acceptance * 1.3, 64), 5_000_000))
+            cand = rng.integers(0, self.market.n, size=size)
+            keep = cand[rng.random(size) * weight_max < weight_fn(cand)]
+            acceptance = max(len(keep) / size, 1e-3)
             out.append(keep)
             have += len(keep)
         return np.concatenate(out)[:count]
@@ -294,28 +297,55 @@ class OrgModel(mesa.Model):
             self._quarter["mqls"] += k
             self._quarter["mqls_meeting_definition"] += int((score[is_mql] >= s.sla.mql_definition_score).sum())
 
-    def create_campaign_leads(self, marketer: Marketer, n_broad: int, n_targeted: int) -> None:
-        """Campaign responses: broad campaigns reach any account; targeted ones marketing's ICP and intent data."""
+    def run_campaigns(self) -> None:
+        """Campaign responses for every marketer's planned volumes, drawn in one batch.
+
+        Broad campaigns reach any account; targeted ones reach accounts that fit the
+        marketer's own ICP and show intent. People in a buying window respond more to any
+        campaign (assumption: 6x to broad, 16x to targeted campaigns); aware accounts respond
+        more (x 0.5 + awareness).
+        """
+        if not self.marketers:
+            return
         rng = self.streams["marketing"]
         mk = self.market
-        # People in a buying window respond more to any campaign (assumption: 6x broad, 16x targeted).
-        broad = self._sample_accounts(n_broad, lambda i: (0.5 + mk.awareness[i]) * (1.0 + 5.0 * mk.in_market[i]), 9.0, rng)
-        icp = marketer.icp_point
-
-        def targeted_weight(i):
-            d2 = ((mk.attributes[i] - icp) ** 2).sum(axis=1)
-            return np.exp(-d2 / (2 * ICP_WIDTH**2)) ** 2 * (1.0 + 15.0 * mk.in_market[i]) * (0.5 + mk.awareness[i])
-
-        targeted = self._sample_accounts(n_targeted, targeted_weight, 24.0, rng)
-        for accounts, src, lo_in, hi_in, lo_out, hi_out in (
-            (broad, Source.CAMPAIGN_BROAD, 0.2, 0.8, 0.0, 0.4),
-            (targeted, Source.CAMPAIGN_TARGETED, 0.4, 0.9, 0.1, 0.5),
+        n_broad = np.array([m.planned_broad for m in self.marketers])
+        n_targeted = np.array([m.planned_targeted for m in self.marketers])
+        broad = self._sample_accounts(int(n_broad.sum()), lambda i: (0.5 + mk.awareness[i]) * (1.0 + 5.0 * mk.in_market[i]), 9.0, rng)
+        broad_owner = np.repeat(np.arange(len(self.marketers)), n_broad)
+        icps = np.array([m.icp_point for m in self.marketers])
+        targeted_owner = np.repeat(np.arange(len(self.marketers)), n_targeted)
+        targeted = self._sample_accounts_for(targeted_owner, icps, rng)
+        for accounts, owner, src, lo_in, hi_in, lo_out, hi_out in (
+            (broad, broad_owner, Source.CAMPAIGN_BROAD, 0.2, 0.8, 0.0, 0.4),
+            (targeted, targeted_owner, Source.CAMPAIGN_TARGETED, 0.4, 0.9, 0.1, 0.5),
         ):
             if len(accounts) == 0:
                 continue
             inm = mk.in_market[accounts]
             intent = np.where(inm, rng.uniform(lo_in, hi_in, len(accounts)), rng.uniform(lo_out, hi_out, len(accounts)))
-            self._new_leads.append((accounts, src, intent, np.full(len(accounts), self._marketer_pos[marketer.unique_id])))
+            self._new_leads.append((accounts, src, intent, owner))
+
+    def _sample_accounts_for(self, owner: np.ndarray, icps: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        """One targeted-campaign account per entry of ``owner`` (rejection sampling on each owner's ICP)."""
+        mk = self.market
+        out = np.full(len(owner), -1, dtype=np.int64)
+        todo = np.arange(len(owner))
+        weight_max = 24.0
+        reps = 16
+        while len(todo):
+            who = np.repeat(todo, reps)
+            cand = rng.integers(0, mk.n, len(who))
+            d2 = ((mk.attributes[cand] - icps[owner[who]]) ** 2).sum(axis=1)
+            weight = np.exp(-d2 / (2 * ICP_WIDTH**2)) ** 2 * (1.0 + 15.0 * mk.in_market[cand]) * (0.5 + mk.awareness[cand])
+            ok = rng.random(len(who)) * weight_max < weight
+            # First accepted candidate per entry.
+            hit_who, first = np.unique(who[ok], return_index=True)
+            out[hit_who] = cand[ok][first]
+            hit_rate = max(len(hit_who) / len(todo), 1e-3)
+            todo = todo[out[todo] < 0]
+            reps = int(min(max(16, 3.0 * reps / hit_rate), 4096))
+        return out
 
     def create_inbound_leads(self) -> None:
         """Hand-raisers: in-market accounts that know the brand come to you (day-one list)."""
@@ -336,38 +366,50 @@ class OrgModel(mesa.Model):
         owner = rng.integers(0, max(len(self.marketers), 1), len(accounts))
         self._new_leads.append((accounts, Source.INBOUND, intent, owner))
 
-    def prospect(self, sdr: SDR, hours: float) -> float:
-        """Outbound prospecting by one SDR; returns the expected qualified opportunities made."""
+    def run_prospecting(self) -> None:
+        """Today's outbound prospecting by every SDR, in one batch.
+
+        Prospect lists favour sales' ICP and accounts showing buying signals (assumption:
+        6x). A reached contact in a buying window takes a meeting with probability
+        0.5 x (0.5 + awareness); one without a need does so rarely -- more often when an
+        agency paid per meeting pushes for it. In-house SDRs pass only contacts they judge
+        a fit (they then qualify them); an agency books a meeting when its noisier judgement
+        clears its quality bar (a retainer agency holds itself to at least 0.5).
+        """
         s = self.scenario
         rng = self.streams["work"]
         mk = self.market
-        attempts = int(hours / PROSPECT_HOURS)
-        if attempts <= 0:
-            return 0.0
-        # Prospect lists favour sales' ICP and accounts showing buying signals (assumption: 6x).
-        accounts = self._sample_accounts(attempts, lambda i: mk.sales_fit[i] ** 2 * (1.0 + 5.0 * mk.in_market[i]), 6.0, rng)
-        reached = accounts[rng.random(attempts) < s.behaviour.contact_rate_per_attempt * sdr.skill]
-        if len(reached) == 0:
-            return 0.0
-        inm = mk.in_market[reached]
-        push = AGENCY_INTEREST_PUSH[s.sdr.agency.price_model] if sdr.is_agency else IN_HOUSE_INTEREST_PUSH
-        interested = rng.random(len(reached)) < np.where(inm, 0.5 * (0.5 + mk.awareness[reached]), push)
-        cand = reached[interested]
-        if sdr.is_agency:
-            noise = PERCEPTION_NOISE + 0.35 * (1.0 - s.behaviour.agency_quality * sdr.skill)
+        sdrs = [a for a in self.sdrs if a.outbound_hours > 0]
+        if not sdrs:
+            return
+        attempts = np.array([int(a.outbound_hours / PROSPECT_HOURS) for a in sdrs])
+        owner = np.repeat(np.arange(len(sdrs)), attempts)
+        skill = np.array([a.skill for a in sdrs])
+        accounts = self._sample_accounts(len(owner), lambda i: mk.sales_fit[i] ** 2 * (1.0 + 5.0 * mk.in_market[i]), 6.0, rng)
+        reached = rng.random(len(owner)) < s.behaviour.contact_rate_per_attempt * skill[owner]
+        accounts, owner = accounts[reached], owner[reached]
+        agency = s.sdr.sourcing == "agency"
+        push = AGENCY_INTEREST_PUSH[s.sdr.agency.price_model] if agency else IN_HOUSE_INTEREST_PUSH
+        interested = rng.random(len(accounts)) < np.where(mk.in_market[accounts], 0.5 * (0.5 + mk.awareness[accounts]), push)
+        accounts, owner = accounts[interested], owner[interested]
+        if agency:
+            noise = PERCEPTION_NOISE + 0.35 * (1.0 - s.behaviour.agency_quality * s.sdr.agency.product_knowledge)
             bar = s.sdr.agency.quality_bar if s.sdr.agency.price_model == "per_meeting" else max(s.sdr.agency.quality_bar, 0.5)
-            perceived = mk.sales_fit[cand] + rng.normal(0.0, noise, len(cand))
-            cand = cand[(perceived >= bar) & ~mk.open_opportunity[cand]]
         else:
-            perceived = mk.sales_fit[cand] + rng.normal(0.0, PERCEPTION_NOISE, len(cand))
-            cand = cand[(perceived >= ACCEPT_BAR) & ~mk.open_opportunity[cand]]
-        n = len(cand)
+            noise, bar = PERCEPTION_NOISE, ACCEPT_BAR
+        perceived = mk.sales_fit[accounts] + rng.normal(0.0, noise, len(accounts))
+        keep = (perceived >= bar) & ~mk.open_opportunity[accounts]
+        accounts, owner = accounts[keep], owner[keep]
+        n = len(accounts)
+        made = np.bincount(owner, minlength=len(sdrs))
+        for sdr, count in zip(sdrs, made):
+            sdr.learn_outbound_yield(float(count) * 0.4)
         if n == 0:
-            return 0.0
-        inm = mk.in_market[cand]
+            return
+        inm = mk.in_market[accounts]
         intent = np.where(inm, rng.uniform(0.3, 0.8, n), rng.uniform(0.0, 0.3, n))
-        common = dict(account=cand, intent=intent, score=np.zeros(n, np.float32), arrival_hour=rng.uniform(WORK_START_HOUR, WORK_END_HOUR, n))
-        if sdr.is_agency:
+        common = dict(account=accounts, intent=intent, score=np.zeros(n, np.float32), arrival_hour=rng.uniform(WORK_START_HOUR, WORK_END_HOUR, n))
+        if agency:
             aes = self.ae_ids[rng.integers(0, len(self.ae_ids), n)]
             idx = self.leads.add(self.day, Stage.MQL, source=np.full(n, Source.AGENCY, np.int8), worker=aes, contacted=np.ones(n, bool), **common)
             self.leads.mql_day[idx] = self.day
@@ -375,17 +417,13 @@ class OrgModel(mesa.Model):
             if s.sdr.agency.price_model == "per_meeting":
                 self.costs["agency"] += n * s.sdr.agency.price_per_meeting_usd
         else:
+            ids = np.array([a.unique_id for a in sdrs])[owner]
+            attempts_allowed = np.array([a.max_attempts() for a in sdrs], dtype=np.int16)[owner]
             idx = self.leads.add(
-                self.day,
-                Stage.SAL,
-                source=np.full(n, Source.SDR_OUTBOUND, np.int8),
-                worker=np.full(n, sdr.unique_id),
-                contacted=np.ones(n, bool),
-                max_attempts=np.full(n, sdr.max_attempts(), np.int16),
-                **common,
+                self.day, Stage.SAL, source=np.full(n, Source.SDR_OUTBOUND, np.int8), worker=ids,
+                contacted=np.ones(n, bool), max_attempts=attempts_allowed, **common,
             )
             self.leads.sal_day[idx] = self.day
-        return float(n) * 0.4
 
     # ------------------------------------------------------------------ lead work
     def _beliefs(self, idx: np.ndarray, trust: np.ndarray, trust_agency: np.ndarray) -> np.ndarray:
@@ -475,7 +513,7 @@ class OrgModel(mesa.Model):
             w = L.worker[mql]
             belief = self._beliefs(mql, trust, trust_agency)
             src = L.source[mql]
-            marketing_lead = np.isin(src, MARKETING_SOURCES)
+            marketing_lead = is_marketing(src)
             agency = src == Source.AGENCY
             sla_bound = s.sla.enabled & marketing_lead & (L.score[mql] >= s.sla.mql_definition_score)
             waited = calendar_hours(L.mql_day[mql], L.arrival_hour[mql], d, WORK_START_HOUR)
@@ -554,7 +592,7 @@ class OrgModel(mesa.Model):
         b = self.scenario.behaviour
         size = len(self._by_id)
         for agency_flag in (False, True):
-            sel = (src == Source.AGENCY) if agency_flag else np.isin(src, MARKETING_SOURCES)
+            sel = (src == Source.AGENCY) if agency_flag else is_marketing(src)
             if not sel.any():
                 continue
             n = np.bincount(workers[sel], minlength=size)
@@ -690,7 +728,7 @@ class OrgModel(mesa.Model):
             return
         L = self.leads
         mql = L.open_in(Stage.MQL)
-        agreed = np.isin(L.source[mql], MARKETING_SOURCES) & (L.score[mql] >= s.sla.mql_definition_score)
+        agreed = is_marketing(L.source[mql]) & (L.score[mql] >= s.sla.mql_definition_score)
         waited = calendar_hours(L.mql_day[mql], L.arrival_hour[mql], self.day, 24.0)
         self._breach(mql[agreed & (waited > s.sla.first_touch_hours) & ~L.sla_breached[mql]])
         if s.sla.breach_review and self.day % 5 == 4:
@@ -706,7 +744,7 @@ class OrgModel(mesa.Model):
         if len(old):
             L.move(old, Stage.NEVER_WORKED, self.day)
             mine = old[L.marketer[old] >= 0]
-            self._quarter["never_worked"] += int(np.isin(L.source[old], MARKETING_SOURCES).sum())
+            self._quarter["never_worked"] += int(is_marketing(L.source[old]).sum())
             self._marketing_experience(mine, good=False)
 
     def _marketing_experience(self, idx: np.ndarray, good: bool) -> None:
@@ -903,10 +941,12 @@ class OrgModel(mesa.Model):
         self.count_deals()
         for m in self.marketers:
             m.step()
+        self.run_campaigns()
         self.create_inbound_leads()
         self._flush_new_leads()
         for sdr in self.sdrs:
             sdr.step()
+        self.run_prospecting()
         for ae in self.aes:
             ae.step()
         touched_before = self.leads.entered[Stage.SAL] + self.leads.entered[Stage.REJECTED]

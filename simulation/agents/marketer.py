@@ -49,6 +49,8 @@ class Marketer(Person):
         self.capacity_belief = np.inf  # leads/quarter sales can work, as this marketer believes
         self.score_samples: dict[int, np.ndarray] = {}
         self.kpi_attainment = 1.0
+        self.planned_broad = 0
+        self.planned_targeted = 0
 
     # ------------------------------------------------------------------ decisions
     def _threshold_floor(self) -> float:
@@ -80,11 +82,17 @@ class Marketer(Person):
                 leads_per_quarter = np.full(n_b, len(samples) * model.quarter_days / model.sample_window_days)
             else:
                 leads_per_quarter = budget * spend_share[src] / COST_PER_INQUIRY[src]
-            passed = (samples[None, :] >= thresholds[:, None]).mean(axis=1)
-            defined = (samples[None, :] >= np.maximum(thresholds, s.sla.mql_definition_score)[:, None]).mean(axis=1)
-            # Believed chance a passed lead is good: the source's belief, scaled by score.
-            p_good = np.clip(self.belief_good[src] * 2.0 * samples, 0.0, 1.0)
-            good_share = (np.where(samples[None, :] >= thresholds[:, None], p_good[None, :], 0.0)).mean(axis=1)
+            # Sorted scores: share above a threshold and the believed good leads above it
+            # come from one searchsorted and a suffix sum.
+            ordered = np.sort(samples)
+            n = len(ordered)
+            p_good = np.clip(self.belief_good[src] * 2.0 * ordered, 0.0, 1.0)
+            suffix = np.concatenate([np.cumsum(p_good[::-1])[::-1], [0.0]])
+            first = np.searchsorted(ordered, thresholds, side="left")
+            first_defined = np.searchsorted(ordered, np.maximum(thresholds, s.sla.mql_definition_score), side="left")
+            passed = (n - first) / n
+            defined = (n - first_defined) / n
+            good_share = suffix[first] / n
             volume += passed[:, None] * leads_per_quarter[None, :]
             counted += defined[:, None] * leads_per_quarter[None, :]
             good += good_share[:, None] * leads_per_quarter[None, :]
@@ -155,4 +163,4 @@ class Marketer(Person):
         rng = model.streams["marketing"]
         n_broad = rng.poisson(budget_today * self.broad_share / COST_PER_INQUIRY[Source.CAMPAIGN_BROAD])
         n_targeted = rng.poisson(budget_today * (1 - self.broad_share) / COST_PER_INQUIRY[Source.CAMPAIGN_TARGETED])
-        model.create_campaign_leads(self, int(n_broad), int(n_targeted))
+        self.planned_broad, self.planned_targeted = int(n_broad), int(n_targeted)

@@ -71,10 +71,11 @@ class SDR(Person):
         self.inbound_hours = hours * share_in
         self.outbound_hours = hours - self.inbound_hours
         self.capacity_hours = hours
+
+    def learn_outbound_yield(self, sql_expected: float) -> None:
+        """Learn the yield of prospecting per hour (exponential smoothing over days)."""
         if self.outbound_hours > 0:
-            made = model.prospect(self, self.outbound_hours)
-            # Learn the yield of prospecting (exponential smoothing over days).
-            self.outbound_yield = 0.9 * self.outbound_yield + 0.1 * made / self.outbound_hours
+            self.outbound_yield = 0.9 * self.outbound_yield + 0.1 * sql_expected / self.outbound_hours
 
     def record_inbound_yield(self, sql_expected: float, hours: float) -> None:
         if hours > 0:
