@@ -39,8 +39,10 @@ STREAMS = ("mesa", "market", "marketing", "inbound", "work", "outcomes", "people
 WORK_START_HOUR, WORK_END_HOUR = 9.0, 17.0
 TOUCH_HOURS = 0.5  # research, first call, email and CRM entry for a new lead (assumption)
 ATTEMPT_HOURS = 0.2  # a follow-up call or email (assumption)
+COLD_CONTACT_RATE = 0.15  # a cold dial or email reaches a person (assumption; industry connect rates 5-10%)
 PROSPECT_HOURS = 0.08  # one outbound dial or personalised email (assumption: ~12 an hour)
-RECENCY_DECAY = 0.93  # daily fall in a waiting lead's appeal to the rep (assumption)
+RECENCY_DECAY = 0.97  # daily fall in a waiting lead's appeal to the rep (assumption)
+REVIEW_HOURS = 0.04  # reading and triaging one newly assigned MQL, worked or not (assumption)
 ATTEMPT_SHARE = 0.4  # most of a worker's lead time that follow-ups may take (assumption)
 ACCEPT_BAR = 0.45  # perceived fit below which a lead is rejected as a bad fit (assumption)
 JUNK_PRIOR = 0.1  # what a distrustful worker believes any marketing lead is worth (assumption)
@@ -49,7 +51,7 @@ MQL_MAX_AGE_DAYS = 21  # untouched MQLs die after ~30 calendar days (HBR 2011 au
 SAL_MAX_AGE_DAYS = 30  # accepted leads not reached in this time are recycled (assumption)
 QUALIFY_BASE = 0.85  # chance a reached, in-market, fitting buyer with intent qualifies (assumption)
 OUT_OF_MARKET_NEED = 0.06  # qualification chance of a buyer with no current need (assumption)
-NO_DECISION_BASE = 0.17  # no-decision chance of a well-attended deal (calibrated; CSO Insights 20.7%)
+NO_DECISION_BASE = 0.20  # no-decision chance of a well-attended deal (calibrated; CSO Insights 20.7%)
 NO_DECISION_NEGLECT = 0.45  # extra no-decision chance at zero attention (calibrated)
 WIN_INTERCEPT = -0.3  # logit of winning a decided, average deal (calibrated; CSO Insights 47.3%)
 WIN_FIT = 1.2  # logit gain from ICP fit (assumption)
@@ -370,8 +372,8 @@ class OrgModel(mesa.Model):
         """Today's outbound prospecting by every SDR, in one batch.
 
         Prospect lists favour sales' ICP and accounts showing buying signals (assumption:
-        6x). A reached contact in a buying window takes a meeting with probability
-        0.5 x (0.5 + awareness); one without a need does so rarely -- more often when an
+        3x). A cold attempt reaches someone with probability ``COLD_CONTACT_RATE``; a reached
+        contact in a buying window takes a meeting with probability 0.4 x (0.5 + awareness); one without a need does so rarely -- more often when an
         agency paid per meeting pushes for it. In-house SDRs pass only contacts they judge
         a fit (they then qualify them); an agency books a meeting when its noisier judgement
         clears its quality bar (a retainer agency holds itself to at least 0.5).
@@ -385,12 +387,12 @@ class OrgModel(mesa.Model):
         attempts = np.array([int(a.outbound_hours / PROSPECT_HOURS) for a in sdrs])
         owner = np.repeat(np.arange(len(sdrs)), attempts)
         skill = np.array([a.skill for a in sdrs])
-        accounts = self._sample_accounts(len(owner), lambda i: mk.sales_fit[i] ** 2 * (1.0 + 5.0 * mk.in_market[i]), 6.0, rng)
-        reached = rng.random(len(owner)) < s.behaviour.contact_rate_per_attempt * skill[owner]
+        accounts = self._sample_accounts(len(owner), lambda i: mk.sales_fit[i] ** 2 * (1.0 + 2.0 * mk.in_market[i]), 3.0, rng)
+        reached = rng.random(len(owner)) < COLD_CONTACT_RATE * skill[owner]
         accounts, owner = accounts[reached], owner[reached]
         agency = s.sdr.sourcing == "agency"
         push = AGENCY_INTEREST_PUSH[s.sdr.agency.price_model] if agency else IN_HOUSE_INTEREST_PUSH
-        interested = rng.random(len(accounts)) < np.where(mk.in_market[accounts], 0.5 * (0.5 + mk.awareness[accounts]), push)
+        interested = rng.random(len(accounts)) < np.where(mk.in_market[accounts], 0.4 * (0.5 + mk.awareness[accounts]), push)
         accounts, owner = accounts[interested], owner[interested]
         if agency:
             noise = PERCEPTION_NOISE + 0.35 * (1.0 - s.behaviour.agency_quality * s.sdr.agency.product_knowledge)
@@ -480,6 +482,12 @@ class OrgModel(mesa.Model):
             reservation[aid] = a.reservation()
             max_attempts[aid] = a.max_attempts()
             sla_pressure[aid] = a.sla_pressure
+
+        # Every MQL assigned today costs its worker triage time, whether worked or not:
+        # volume itself eats follow-up capacity (Sabnis et al. 2013: follow-up falls with volume).
+        new_today = L.open_in(Stage.MQL)
+        new_today = new_today[L.mql_day[new_today] == d]
+        capacity = np.maximum(capacity - REVIEW_HOURS * np.bincount(L.worker[new_today], minlength=size), 0.0)
 
         # ---- 1. contact attempts on accepted leads (at most ATTEMPT_SHARE of lead time)
         sal = L.open_in(Stage.SAL)
@@ -699,8 +707,10 @@ class OrgModel(mesa.Model):
         visible = s.sla.enabled or s.collaboration.feedback_routine or self.days_since_meeting == 0
         capacity_seen = None
         if visible and self.day % 5 == 0:
-            recent = sum(self._first_touch_log[-20:])
-            capacity_seen = recent * self.quarter_days / 20.0 / len(self.marketers)
+            # What sales can work: the hours the lead workers have for leads, per lead worked.
+            hours = sum(a.inbound_hours if a.role == "sdr" else a.lead_hours for a in self.inbound_pool)
+            per_lead = TOUCH_HOURS + ATTEMPT_HOURS * self.inbound_pool[0].max_attempts()
+            capacity_seen = hours / per_lead * self.quarter_days / len(self.marketers)
         for m in self.marketers:
             mine = mids == m.unique_id
             counts = {}
@@ -802,6 +812,16 @@ class OrgModel(mesa.Model):
     def _is_late(self, idx: np.ndarray) -> np.ndarray:
         window = max(self.scenario.sales.quarter_end_window_days, 5)
         return (self.leads.close_day[idx] - self.day) <= window
+
+    def count_queues(self) -> None:
+        """Hours each worker's own lead queue would take today (new MQLs and pending attempts)."""
+        L = self.leads
+        size = len(self._by_id)
+        mql = L.open_in(Stage.MQL)
+        sal = L.open_in(Stage.SAL)
+        hours = TOUCH_HOURS * np.bincount(L.worker[mql], minlength=size)
+        hours += ATTEMPT_HOURS * np.bincount(L.worker[sal], minlength=size)
+        self.queue_hours = {aid: float(hours[aid]) for aid in self.workers}
 
     def count_deals(self) -> None:
         L = self.leads
@@ -939,6 +959,7 @@ class OrgModel(mesa.Model):
         if d % 5 == 0 and self.marketers:
             self._refresh_score_samples()
         self.count_deals()
+        self.count_queues()
         for m in self.marketers:
             m.step()
         self.run_campaigns()

@@ -90,7 +90,7 @@ class Market(_Strict):
 class Marketing(_Strict):
     """Marketing: team, budget, KPI and pay plan."""
 
-    headcount: int = Field(6, ge=0, le=10_000)
+    headcount: int = Field(6, ge=0, le=10_000, description="marketers running campaigns (assumption)")
     budget_per_quarter_usd: float = Field(450_000, ge=0, description="programme spend per quarter")
     brand_share: float = Field(0.3, ge=0, le=1, description="planned share of programme budget on brand (B2B Institute 46%, Westwood One 62%)")
     enablement_share: float = Field(0.1, ge=0, le=1, description="share of programme budget on sales enablement content")
@@ -113,12 +113,12 @@ class Marketing(_Strict):
 class Sales(_Strict):
     """Account executives: team, quota and pay plan."""
 
-    ae_headcount: int = Field(20, ge=1, le=100_000)
+    ae_headcount: int = Field(20, ge=1, le=100_000, description="account executives (assumption: a mid-sized B2B company)")
     quota_per_quarter_usd: float = Field(150_000, ge=0, description="first quarter's quota per AE; leaders reset it quarterly")
     commission_rate: float = Field(0.10, ge=0, le=1, description="commission on bookings")
     accelerator: float = Field(1.5, ge=1, le=5, description="commission multiplier above quota")
     shared_revenue_weight: float = Field(0.0, ge=0, le=1, description="weight of the shared team revenue component in AE pay")
-    hours_per_day: float = Field(8.0, gt=0, le=16)
+    hours_per_day: float = Field(8.0, gt=0, le=16, description="working hours per day")
     ramp_days: int = Field(63, ge=0, le=1000, description="working days for a new AE to reach full capacity (assumption)")
     salary_usd: float = Field(220_000, ge=0, description="fully loaded annual base cost per AE (assumption)")
     quarter_end_window_days: int = Field(10, ge=0, le=62, description="last working days of a quarter in which AEs favour late-stage deals")
@@ -127,7 +127,7 @@ class Sales(_Strict):
 class Agency(_Strict):
     """An external SDR agency (used when ``sdr.sourcing == 'agency'``)."""
 
-    price_model: Literal["per_meeting", "retainer"] = "per_meeting"
+    price_model: Literal["per_meeting", "retainer"] = Field("per_meeting", description="how the agency is paid")
     price_per_meeting_usd: float = Field(600, ge=0, description="$300-1,500 per meeting [S]")
     retainer_per_sdr_month_usd: float = Field(5_000, ge=0, description="$3,000-8,000 per SDR-equivalent per month [S]")
     quality_bar: float = Field(0.3, ge=0, le=1, description="contractual minimum perceived fit of a booked meeting")
@@ -139,12 +139,12 @@ class SDR(_Strict):
     """Sales development reps: who owns them, where they come from, what they do."""
 
     headcount: int = Field(8, ge=0, le=100_000, description="1 SDR per ~2.5 AEs (TOPO)")
-    owner: Literal["marketing", "sales"] = "marketing"
-    sourcing: Literal["in_house", "agency"] = "in_house"
+    owner: Literal["marketing", "sales"] = Field("marketing", description="which function the SDR team reports to")
+    sourcing: Literal["in_house", "agency"] = Field("in_house", description="own employees or an external agency")
     motion: Literal["inbound", "outbound", "both"] = Field(
         "inbound", description="inbound: work marketing's MQLs; outbound: prospect; both: choose by payoff"
     )
-    hours_per_day: float = Field(8.0, gt=0, le=16)
+    hours_per_day: float = Field(8.0, gt=0, le=16, description="working hours per day")
     ramp_days: int = Field(63, ge=0, le=1000, description="about 3 months (TOPO/Bridge Group)")
     tenure_days: int = Field(294, ge=1, le=10_000, description="mean tenure ~14 months (Bridge Group) in working days")
     salary_usd: float = Field(150_000, ge=0, description="fully loaded $130-200K a year [S2]")
@@ -155,7 +155,7 @@ class SDR(_Strict):
 class SLA(_Strict):
     """A sales-marketing service-level agreement and its terms."""
 
-    enabled: bool = False
+    enabled: bool = Field(False, description="whether an SLA binds both functions")
     mql_definition_score: float = Field(0.45, ge=0, le=1, description="agreed minimum lead score of an MQL")
     first_touch_hours: float = Field(24, gt=0, le=2000, description="deadline for the first touch of an agreed MQL")
     min_attempts: int = Field(6, ge=1, le=20, description="contact attempts before a lead may be recycled (MIT/InsideSales: 6)")
@@ -177,14 +177,14 @@ class Leadership(_Strict):
     short_termism: float = Field(0.5, ge=0, le=1, description="how far a missed quarter moves budget out of brand (assumption)")
     reorg_transition_days: int = Field(63, ge=0, le=1000, description="working days of disruption after combining the org")
     reorg_capacity_loss: float = Field(0.15, ge=0, le=1, description="share of capacity lost at the start of the transition (assumption)")
-    salary_usd: float = Field(350_000, ge=0)
+    salary_usd: float = Field(350_000, ge=0, description="fully loaded annual cost per leader (assumption)")
 
 
 class Behaviour(_Strict):
     """Strengths of the behavioural mechanisms -- the same for every design (uncertain)."""
 
-    trust_initial_sales_in_marketing: float = Field(0.5, ge=0, le=1)
-    trust_initial_marketing_in_sales: float = Field(0.5, ge=0, le=1)
+    trust_initial_sales_in_marketing: float = Field(0.5, ge=0, le=1, description="starting trust of AEs and SDRs in marketing's leads (assumption)")
+    trust_initial_marketing_in_sales: float = Field(0.5, ge=0, le=1, description="starting trust of marketers in sales' follow-up (assumption)")
     trust_learning_rate: float = Field(0.02, ge=0, le=1, description="daily weight of new lead experience in trust")
     trust_aspiration: float = Field(0.5, ge=0, le=1, description="acceptable share of good leads / worked leads")
     blame_strength: float = Field(0.08, ge=0, le=1, description="trust lost by each side in one blame event")
@@ -207,10 +207,12 @@ class Behaviour(_Strict):
 class Scenario(_Strict):
     """A full scenario: name, horizon, market, levers and behaviour."""
 
-    name: str = "custom"
-    description: str = ""
+    name: str = Field("custom", description="the scenario's name in results; set from the file name when loaded from YAML")
+    description: str = Field("", description="one line saying what the design represents")
     horizon_days: int = Field(8 * WORKING_DAYS_PER_QUARTER, ge=1, le=100_000, description="working days simulated")
-    structure: Literal["separate", "combined"] = "separate"
+    structure: Literal["separate", "combined"] = Field(
+        "separate", description="separate: a CMO and a VP Sales; combined: one CRO/CGO over both"
+    )
     strategy_clarity: float = Field(0.5, ge=0, le=1, description="how far leaders' targets and ICPs agree")
     market: Market = Field(default_factory=Market)
     marketing: Marketing = Field(default_factory=Marketing)
@@ -361,3 +363,62 @@ def load_scenario(spec: str | Path) -> Scenario:
 def preset_descriptions() -> dict[str, str]:
     """Each preset's one-line description, from its YAML ``description`` field."""
     return {name: load_scenario(name).description for name in PRESETS}
+
+
+def field_reference() -> list[dict[str, str]]:
+    """Every scenario field: dotted path, type, default, allowed values and description.
+
+    Generated from the typed scenario itself, so the reference cannot drift from the code.
+    """
+    rows: list[dict[str, str]] = []
+
+    def walk(model: type[BaseModel], instance: BaseModel, prefix: str, parent_description: str = "") -> None:
+        for name, info in model.model_fields.items():
+            path = f"{prefix}{name}"
+            value = getattr(instance, name)
+            if isinstance(value, BaseModel):
+                walk(type(value), value, f"{path}.", info.description or "")
+                continue
+            allowed = []
+            for meta in info.metadata:
+                for attr, sym in (("ge", ">="), ("gt", ">"), ("le", "<="), ("lt", "<")):
+                    bound = getattr(meta, attr, None)
+                    if bound is not None:
+                        allowed.append(f"{sym} {bound}")
+            annotation = info.annotation
+            args = getattr(annotation, "__args__", None)
+            if getattr(annotation, "__origin__", None) is Literal and args:
+                kind, allowed = "choice", [" / ".join(map(str, args))]
+            else:
+                kind = getattr(annotation, "__name__", str(annotation))
+            rows.append(
+                {
+                    "field": path,
+                    "type": kind,
+                    "default": repr(value) if isinstance(value, str) else str(value),
+                    "allowed": ", ".join(allowed) if allowed else "any",
+                    "description": info.description or parent_description,
+                }
+            )
+
+    walk(Scenario, Scenario(), "")
+    return rows
+
+
+def field_reference_markdown() -> str:
+    lines = [
+        "# Scenario reference",
+        "",
+        "Every field of the scenario object, generated from `simulation/scenario.py` by",
+        "`python -m simulation.reference > docs/scenario_reference.md` (a test checks it is current).",
+        "Fields marked *assumption* in the description rest on no published figure; see",
+        "`docs/model.md` for sources.",
+        "",
+        "| field | type | default | allowed | description |",
+        "|---|---|---|---|---|",
+    ]
+    for row in field_reference():
+        desc = row["description"].replace("|", "/")
+        lines.append(f"| `{row['field']}` | {row['type']} | {row['default']} | {row['allowed']} | {desc} |")
+    return "\n".join(lines) + "\n"
+

@@ -2,8 +2,8 @@
 
 Quarterly decision rules (the same for every leader):
 
-* **Targets.** The leader over sales sets next quarter's quota per AE at the 45th
-  percentile of last quarter's bookings of ramped AEs, times a growth ambition of 5%:
+* **Targets.** The leader over sales sets next quarter's quota per AE at the 40th
+  percentile of last quarter's bookings of ramped AEs, times a growth ambition of 3%:
   plans are usually set so that 50-60% of reps reach them (see the brief, People).
 * **Budget.** A leader whose own KPI is short-term (MQLs or revenue) and who missed it by
   a gap ``g`` moves brand budget to demand generation: ``brand_share *= 1 - short_termism * g``;
@@ -23,8 +23,8 @@ import numpy as np
 
 from .base import Person
 
-GROWTH_AMBITION = 1.05
-QUOTA_PERCENTILE = 45
+GROWTH_AMBITION = 1.03
+QUOTA_PERCENTILE = 40
 NEVER_WORKED_TOLERANCE = 0.3
 REJECTION_TOLERANCE = 0.5
 

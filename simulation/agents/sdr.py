@@ -66,8 +66,13 @@ class SDR(Person):
         elif self.motion == "outbound":
             share_in = 0.0
         else:
+            # Cover the own inbound queue first while it pays at least as well as prospecting;
+            # otherwise give it a share of time matching its relative yield.
+            need = model.queue_hours.get(self.unique_id, 0.0)
             total = self.inbound_yield + self.outbound_yield
-            share_in = self.inbound_yield / total if total > 0 else 0.5
+            matching = self.inbound_yield / total if total > 0 else 0.5
+            covered = need if self.inbound_yield >= self.outbound_yield else matching * hours
+            share_in = min(1.0, covered / hours) if hours > 0 else 0.0
         self.inbound_hours = hours * share_in
         self.outbound_hours = hours - self.inbound_hours
         self.capacity_hours = hours
