@@ -87,7 +87,7 @@ def friction_components(model: OrgModel, marketing_mqls: np.ndarray | None = Non
     """The nine friction components (see module docstring) from the model's state now."""
     L = model.leads
     n = L.n
-    s = model.scenario
+    s = model.settings
     mask = _marketing_mql_mask(model) if marketing_mqls is None else marketing_mqls
     stage = L.stage[:n]
     accepted = int((mask & (L.sal_day[:n] >= 0)).sum())
@@ -199,7 +199,7 @@ def summarize(model: OrgModel) -> dict[str, float | int | str]:
     total_cost = model.total_cost
     inquiries_mkt = int(is_marketing(L.source[:n]).sum())
     summary = {
-        "scenario": model.scenario.name,
+        "scenario": model.settings.name,
         "seed": int(model.seed),
         "leads_created": int(n),
         "inquiries": inquiries_mkt,

@@ -92,7 +92,8 @@ class OrgModel(mesa.Model):
         children = self.seed_sequence.spawn(len(STREAMS))
         self.streams = {name: np.random.default_rng(child) for name, child in zip(STREAMS, children)}
         super().__init__(rng=self.streams["mesa"])
-        self.scenario = scenario
+        # The scenario is kept as ``settings``: Mesa >= 3.5 reserves ``Model.scenario`` for its own type.
+        self.settings = scenario
         self.seed = seed
         self.day = 0
         self.quarter_days = WORKING_DAYS_PER_QUARTER
@@ -161,11 +162,11 @@ class OrgModel(mesa.Model):
     # ------------------------------------------------------------------ derived budgets
     @property
     def programme_budget(self) -> float:
-        return self.scenario.marketing.budget_per_quarter_usd
+        return self.settings.marketing.budget_per_quarter_usd
 
     @property
     def dg_budget_per_marketer_quarter(self) -> float:
-        m = self.scenario.marketing
+        m = self.settings.marketing
         dg = self.programme_budget * max(0.0, 1.0 - self.brand_share - m.enablement_share) - self.sdr_budget_moved
         return max(dg, 0.0) / max(len(self.marketers), 1)
 
@@ -209,7 +210,7 @@ class OrgModel(mesa.Model):
 
     def hire_sdr(self, leader: Leader) -> None:
         """A leader moves one SDR's quarterly cost from demand generation into a new hire."""
-        s = self.scenario
+        s = self.settings
         cost = s.sdr.salary_usd / 4
         if self.dg_budget_per_marketer_quarter * max(len(self.marketers), 1) < cost or len(self.sdrs) >= 1.5 * max(s.sdr.headcount, 1):
             return
@@ -262,7 +263,7 @@ class OrgModel(mesa.Model):
         """
         if not self._new_leads:
             return
-        s = self.scenario
+        s = self.settings
         rng = self.streams["marketing"]
         accounts = np.concatenate([x[0] for x in self._new_leads])
         source = np.concatenate([np.full(len(x[0]), x[1], np.int8) for x in self._new_leads])
@@ -353,7 +354,7 @@ class OrgModel(mesa.Model):
         """Hand-raisers: in-market accounts that know the brand come to you (day-one list)."""
         rng = self.streams["inbound"]
         mk = self.market
-        rate = self.scenario.market.inbound_rate * self.transition_factor
+        rate = self.settings.market.inbound_rate * self.transition_factor
         inm = np.flatnonzero(mk.in_market)
         raised = inm[rng.random(len(inm)) < rate * mk.awareness[inm]]
         # A few researchers without a current need also raise their hands (assumption: 3% of the rate).
@@ -378,7 +379,7 @@ class OrgModel(mesa.Model):
         a fit (they then qualify them); an agency books a meeting when its noisier judgement
         clears its quality bar (a retainer agency holds itself to at least 0.5).
         """
-        s = self.scenario
+        s = self.settings
         rng = self.streams["work"]
         mk = self.market
         sdrs = [a for a in self.sdrs if a.outbound_hours > 0]
@@ -460,7 +461,7 @@ class OrgModel(mesa.Model):
 
     def work_leads(self) -> None:
         """Apply today's lead work of every SDR and AE, vectorised over leads."""
-        s = self.scenario
+        s = self.settings
         b = s.behaviour
         L = self.leads
         mk = self.market
@@ -546,7 +547,7 @@ class OrgModel(mesa.Model):
                         sdr.record_inbound_yield(float(belief[pick][mine].sum()) * 0.5, mine.sum() * TOUCH_HOURS)
 
     def _first_touch(self, idx, hours_before, marketing_lead, sla_bound, trust, trust_agency, skill) -> None:
-        s = self.scenario
+        s = self.settings
         b = s.behaviour
         L = self.leads
         mk = self.market
@@ -597,7 +598,7 @@ class OrgModel(mesa.Model):
         return table[worker_ids]
 
     def _trust_from_experience(self, workers: np.ndarray, good: np.ndarray, src: np.ndarray) -> None:
-        b = self.scenario.behaviour
+        b = self.settings.behaviour
         size = len(self._by_id)
         for agency_flag in (False, True):
             sel = (src == Source.AGENCY) if agency_flag else is_marketing(src)
@@ -615,7 +616,7 @@ class OrgModel(mesa.Model):
 
     def _qualify(self, idx: np.ndarray, skill: np.ndarray) -> None:
         """Reached buyers qualify (SQL) or are recycled: need, intent and response timing."""
-        s = self.scenario
+        s = self.settings
         b = s.behaviour
         L = self.leads
         mk = self.market
@@ -693,7 +694,7 @@ class OrgModel(mesa.Model):
 
     def deliver_feedback(self) -> None:
         """Feedback reaches marketers; visibility of sales' capacity comes with an SLA, a routine or meetings."""
-        s = self.scenario
+        s = self.settings
         if not self.marketers:
             self._pending_feedback = []
             return
@@ -733,7 +734,7 @@ class OrgModel(mesa.Model):
             self._by_id[aid].breaches_this_week += int(counts[aid])
 
     def check_sla(self) -> None:
-        s = self.scenario
+        s = self.settings
         if not s.sla.enabled:
             return
         L = self.leads
@@ -761,7 +762,7 @@ class OrgModel(mesa.Model):
         """Marketers' trust in sales moves with what happens to their leads."""
         if len(idx) == 0 or not self.marketers:
             return
-        b = self.scenario.behaviour
+        b = self.settings.behaviour
         counts = np.bincount(self.leads.marketer[idx], minlength=len(self._by_id))
         for m in self.marketers:
             n = counts[m.unique_id]
@@ -771,7 +772,7 @@ class OrgModel(mesa.Model):
 
     def blame(self, leader: Leader) -> None:
         """A leader blames the other function: both sides' trust falls, the blamed side's morale too."""
-        b = self.scenario.behaviour
+        b = self.settings.behaviour
         self.blame_events += 1
         blamer = leader.function
         for person in self.people():
@@ -810,7 +811,7 @@ class OrgModel(mesa.Model):
         L.attention_sum[sql] += np.where(late, late_table[ae_ids], other_table[ae_ids])
 
     def _is_late(self, idx: np.ndarray) -> np.ndarray:
-        window = max(self.scenario.sales.quarter_end_window_days, 5)
+        window = max(self.settings.sales.quarter_end_window_days, 5)
         return (self.leads.close_day[idx] - self.day) <= window
 
     def count_queues(self) -> None:
@@ -835,7 +836,7 @@ class OrgModel(mesa.Model):
 
     def close_deals(self) -> None:
         """Deals reaching their close day end won, lost or in no decision."""
-        s = self.scenario
+        s = self.settings
         b = s.behaviour
         L = self.leads
         mk = self.market
@@ -896,7 +897,7 @@ class OrgModel(mesa.Model):
     # ------------------------------------------------------------------ quarter
     def end_quarter(self) -> None:
         L = self.leads
-        s = self.scenario
+        s = self.settings
         q = self._quarter
         resolved = q["touched"] + q["never_worked"]
         stats = {
@@ -931,7 +932,7 @@ class OrgModel(mesa.Model):
 
     # ------------------------------------------------------------------ the day
     def step(self) -> None:
-        s = self.scenario
+        s = self.settings
         d = self.day
         day_in_quarter = d % self.quarter_days
         self.days_left_in_quarter = self.quarter_days - day_in_quarter - 1
@@ -1019,7 +1020,7 @@ class OrgModel(mesa.Model):
                     m.score_samples.pop(int(src), None)
 
     def _pay_costs(self) -> None:
-        s = self.scenario
+        s = self.settings
         year = 252.0
         salaries = len(self.marketers) * s.marketing.salary_usd + len(self.aes) * s.sales.salary_usd
         salaries += sum(1 for a in self.sdrs if not a.is_agency) * s.sdr.salary_usd

@@ -27,7 +27,7 @@ class AccountExecutive(Person):
     role = "ae"
 
     def __init__(self, model, skill: float, trust: float) -> None:
-        s = model.scenario
+        s = model.settings
         super().__init__(model, "sales", s.sales.hours_per_day, skill, s.sales.ramp_days, trust)
         self.quota = s.sales.quota_per_quarter_usd
         self.bookings_this_quarter = 0.0
@@ -49,14 +49,14 @@ class AccountExecutive(Person):
         return max(0.0, 1.0 - self.bookings_this_quarter / self.quota)
 
     def at_quarter_end(self) -> bool:
-        return self.model.days_left_in_quarter <= self.model.scenario.sales.quarter_end_window_days
+        return self.model.days_left_in_quarter <= self.model.settings.sales.quarter_end_window_days
 
     def reservation(self) -> float:
         pressure = 1.0 + (self.quota_gap() if self.at_quarter_end() else 0.0)
-        return BASE_RESERVATION * (1.0 - 0.5 * self.model.scenario.sales.shared_revenue_weight) * pressure
+        return BASE_RESERVATION * (1.0 - 0.5 * self.model.settings.sales.shared_revenue_weight) * pressure
 
     def max_attempts(self) -> int:
-        sla = self.model.scenario.sla
+        sla = self.model.settings.sla
         return max(2, sla.min_attempts) if sla.enabled else 2
 
     def utilisation(self) -> float:
@@ -67,7 +67,7 @@ class AccountExecutive(Person):
 
     def enablement_use(self) -> float:
         """Share of available enablement content used: proportional to trust (plus joint work)."""
-        joint = 0.2 if self.model.scenario.collaboration.joint_meeting_every_days > 0 else 0.0
+        joint = 0.2 if self.model.settings.collaboration.joint_meeting_every_days > 0 else 0.0
         return min(1.0, self.trust * (1.0 + joint))
 
     def step(self) -> None:

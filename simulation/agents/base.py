@@ -51,7 +51,7 @@ class Person(mesa.Agent):
 
     def pay_shared_weight(self) -> float:
         """Weight of shared revenue in this person's pay."""
-        s = self.model.scenario
+        s = self.model.settings
         if self.function == "marketing":
             return 1.0 if s.marketing.kpi == "revenue" else s.marketing.shared_revenue_weight
         if self.function == "sales":
@@ -68,7 +68,7 @@ class Person(mesa.Agent):
         feedback routine, a joint meeting in the last week. Cost: how busy one is, more so
         at quarter end. ``p = logistic(6 * (benefit - cost))`` (assumption).
         """
-        s = self.model.scenario
+        s = self.model.settings
         benefit = 0.6 * self.pay_shared_weight()
         benefit += 0.35 if s.collaboration.feedback_routine else 0.0
         benefit += 0.25 if self.model.days_since_meeting <= 5 else 0.0

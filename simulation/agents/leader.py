@@ -2,7 +2,7 @@
 
 Quarterly decision rules (the same for every leader):
 
-* **Targets.** The leader over sales sets next quarter's quota per AE at the 40th
+* **Targets.** The leader over sales sets next quarter's quota per AE at the 38th
   percentile of last quarter's bookings of ramped AEs, times a growth ambition of 3%:
   plans are usually set so that 50-60% of reps reach them (see the brief, People).
 * **Budget.** A leader whose own KPI is short-term (MQLs or revenue) and who missed it by
@@ -24,7 +24,7 @@ import numpy as np
 from .base import Person
 
 GROWTH_AMBITION = 1.03
-QUOTA_PERCENTILE = 40
+QUOTA_PERCENTILE = 38
 NEVER_WORKED_TOLERANCE = 0.3
 REJECTION_TOLERANCE = 0.5
 
@@ -36,7 +36,7 @@ class Leader(Person):
         function = {"cmo": "marketing", "vp_sales": "sales", "cro": "revenue"}[title]
         super().__init__(model, function, 10.0, 1.0, 0, trust)
         self.title = title
-        s = model.scenario
+        s = model.settings
         self.owns_budget = title in ("cmo", "cro")
         self.owns_sales = title in ("vp_sales", "cro")
         self.owns_sdrs = title == "cro" or (s.sdr.owner == "marketing" and title == "cmo") or (
@@ -53,7 +53,7 @@ class Leader(Person):
     # ------------------------------------------------------------------ quarterly
     def own_attainment(self, q: dict) -> float:
         """Attainment of this leader's own KPI in the quarter that just ended."""
-        s = self.model.scenario
+        s = self.model.settings
         if self.kpi == "revenue" or self.title != "cmo":
             target = q["team_quota"] if self.owns_sales or self.title == "cro" else q["team_quota"]
             own = q["bookings"] / target if target > 0 else 1.0
@@ -91,7 +91,7 @@ class Leader(Person):
     def plan_quarter(self, q: dict | None) -> None:
         """Start of quarter: set quotas (sales leader) and budgets (budget owner)."""
         model = self.model
-        s = model.scenario
+        s = model.settings
         if q is None:
             return
         if self.owns_sales:

@@ -35,7 +35,7 @@ class Marketer(Person):
     role = "marketer"
 
     def __init__(self, model, icp_point: np.ndarray, trust: float) -> None:
-        s = model.scenario
+        s = model.settings
         super().__init__(model, "marketing", 8.0, 1.0, 0, trust)
         m = s.marketing
         self.kpi = m.kpi
@@ -54,7 +54,7 @@ class Marketer(Person):
 
     # ------------------------------------------------------------------ decisions
     def _threshold_floor(self) -> float:
-        s = self.model.scenario
+        s = self.model.settings
         floor = s.marketing.min_mql_threshold
         if s.sla.enabled:
             floor = max(floor, s.sla.mql_definition_score)  # the SLA binds what may be sent
@@ -67,7 +67,7 @@ class Marketer(Person):
         """
         model = self.model
         budget = model.dg_budget_per_marketer_quarter
-        s = model.scenario
+        s = model.settings
         n_t, n_b = len(thresholds), len(broad_shares)
         volume = np.zeros((n_t, n_b))
         counted = np.zeros((n_t, n_b))
@@ -136,7 +136,7 @@ class Marketer(Person):
         Feedback sharpens scoring (noise falls as 1 / (1 + k * pieces)), moves beliefs about
         each source toward what sales saw, and moves marketing's ICP toward sales'.
         """
-        b = self.model.scenario.behaviour
+        b = self.model.settings.behaviour
         total = 0
         for src, (n, n_good) in source_counts.items():
             if n <= 0:

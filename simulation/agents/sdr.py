@@ -23,7 +23,7 @@ class SDR(Person):
     role = "sdr"
 
     def __init__(self, model, function: str, trust: float) -> None:
-        s = model.scenario
+        s = model.settings
         agency = s.sdr.sourcing == "agency"
         skill = s.sdr.agency.product_knowledge if agency else 1.0
         ramp = s.sdr.agency.ramp_days if agency else s.sdr.ramp_days
@@ -39,7 +39,7 @@ class SDR(Person):
         self.sqls_this_quarter = 0
 
     def max_attempts(self) -> int:
-        sla = self.model.scenario.sla
+        sla = self.model.settings.sla
         return max(DEFAULT_ATTEMPTS, sla.min_attempts) if sla.enabled else DEFAULT_ATTEMPTS
 
     def reservation(self) -> float:
@@ -52,12 +52,12 @@ class SDR(Person):
     def leave_and_replace(self) -> None:
         """Attrition: the seat is refilled at once by a new hire who must ramp (tenure ~14 months)."""
         self.start_day = self.model.day
-        self.trust = self.model.scenario.behaviour.trust_initial_sales_in_marketing
+        self.trust = self.model.settings.behaviour.trust_initial_sales_in_marketing
         self.sla_pressure = 0.0
 
     def step(self) -> None:
         model = self.model
-        if not self.is_agency and model.streams["people"].random() < 1.0 / model.scenario.sdr.tenure_days:
+        if not self.is_agency and model.streams["people"].random() < 1.0 / model.settings.sdr.tenure_days:
             self.leave_and_replace()
         hours = self.available_hours() - model.meeting_hours_today
         hours = max(hours, 0.0)
