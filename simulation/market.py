@@ -24,7 +24,6 @@ import numpy as np
 from .scenario import Scenario
 
 SEGMENTS = ("smb", "mid_market", "enterprise")
-ICP_WIDTH = 0.3  # kernel width of ICP fit in attribute units (assumption)
 SALES_ICP = np.array([0.65, 0.6])  # sales' ICP point (assumption; only distances matter)
 CALENDAR_TO_WORKING = 5 / 7
 
@@ -41,6 +40,7 @@ class Market:
         shares = shares / shares.sum() if shares.sum() > 0 else np.array([1.0, 0.0, 0.0])
         self.segment = rng.choice(3, size=self.n, p=shares).astype(np.int8)
         self.attributes = rng.random((self.n, 2))
+        self.icp_width = m.icp_width
         self.sales_fit = self.fit_to(SALES_ICP)
         size = np.array([m.deal_size_usd.smb, m.deal_size_usd.mid_market, m.deal_size_usd.enterprise])
         # Deal sizes vary around the segment median (lognormal, sd 0.4 in logs; assumption).
@@ -68,7 +68,7 @@ class Market:
     def fit_to(self, icp_point: np.ndarray) -> np.ndarray:
         """Gaussian-kernel fit of every account to an ICP point, in [0, 1]."""
         d2 = ((self.attributes - icp_point) ** 2).sum(axis=1)
-        return np.exp(-d2 / (2 * ICP_WIDTH**2))
+        return np.exp(-d2 / (2 * self.icp_width**2))
 
     def _draw_entry(self, day: int, size: int) -> np.ndarray:
         if self.entry_prob <= 0:

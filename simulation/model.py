@@ -30,39 +30,13 @@ import numpy as np
 from .agents import SDR, AccountExecutive, Leader, Marketer
 from .behaviour import logistic, timing_factor
 from .leads import MARKETING_SOURCES, LeadStore, Reason, Source, Stage, is_marketing
-from .market import ICP_WIDTH, SALES_ICP, Market
+from .market import SALES_ICP, Market
 from .metrics import DailyRecorder
 from .scenario import WORKING_DAYS_PER_QUARTER, Scenario
 
 STREAMS = ("mesa", "market", "marketing", "inbound", "work", "outcomes", "people")
 
-WORK_START_HOUR, WORK_END_HOUR = 9.0, 17.0
-TOUCH_HOURS = 0.5  # research, first call, email and CRM entry for a new lead (assumption)
-ATTEMPT_HOURS = 0.2  # a follow-up call or email (assumption)
-COLD_CONTACT_RATE = 0.15  # a cold dial or email reaches a person (assumption; industry connect rates 5-10%)
-PROSPECT_HOURS = 0.08  # one outbound dial or personalised email (assumption: ~12 an hour)
-RECENCY_DECAY = 0.97  # daily fall in a waiting lead's appeal to the rep (assumption)
-REVIEW_HOURS = 0.04  # reading and triaging one newly assigned MQL, worked or not (assumption)
-ATTEMPT_SHARE = 0.4  # most of a worker's lead time that follow-ups may take (assumption)
-ACCEPT_BAR = 0.45  # perceived fit below which a lead is rejected as a bad fit (assumption)
-JUNK_PRIOR = 0.1  # what a distrustful worker believes any marketing lead is worth (assumption)
-PERCEPTION_NOISE = 0.1  # sd of an in-house worker's judgement of fit (assumption)
-MQL_MAX_AGE_DAYS = 21  # untouched MQLs die after ~30 calendar days (HBR 2011 audit window)
-SAL_MAX_AGE_DAYS = 30  # accepted leads not reached in this time are recycled (assumption)
-QUALIFY_BASE = 0.85  # chance a reached, in-market, fitting buyer with intent qualifies (assumption)
-OUT_OF_MARKET_NEED = 0.06  # qualification chance of a buyer with no current need (assumption)
-NO_DECISION_BASE = 0.20  # no-decision chance of a well-attended deal (calibrated; CSO Insights 20.7%)
-NO_DECISION_NEGLECT = 0.45  # extra no-decision chance at zero attention (calibrated)
-WIN_INTERCEPT = -0.3  # logit of winning a decided, average deal (calibrated; CSO Insights 47.3%)
-WIN_FIT = 1.2  # logit gain from ICP fit (assumption)
-WIN_SKILL = 1.5  # logit gain per unit of AE skill above average (assumption)
-ENABLEMENT_STOCK_SCALE = 50_000.0  # content stock (USD) at which 63% of needs are covered (assumption)
-ENABLEMENT_DECAY = 0.01  # daily obsolescence of content (assumption)
-# Share of reached contacts without a need who still take a meeting, by who books it and how
-# they are paid (assumption; pay-per-meeting agencies are paid for meetings, not good meetings).
-AGENCY_INTEREST_PUSH = {"per_meeting": 0.08, "retainer": 0.03}
-IN_HOUSE_INTEREST_PUSH = 0.03
-
+WORK_START_HOUR, WORK_END_HOUR = 9.0, 17.0  # the working day; leads arrive around the clock
 
 def arrival_hours(day: int, n: int, rng: np.random.Generator) -> np.ndarray:
     """Hour of arrival of ``n`` web leads created on working day ``day``, relative to its midnight.
@@ -90,7 +64,7 @@ class OrgModel(mesa.Model):
     def __init__(self, scenario: Scenario, seed: int = 0) -> None:
         self.seed_sequence = np.random.SeedSequence(seed)
         children = self.seed_sequence.spawn(len(STREAMS))
-        self.streams = {name: np.random.default_rng(child) for name, child in zip(STREAMS, children)}
+        self.streams = {name: np.random.default_rng(child) for name, child in zip(STREAMS, children, strict=True)}
         super().__init__(rng=self.streams["mesa"])
         # The scenario is kept as ``settings``: Mesa >= 3.5 reserves ``Model.scenario`` for its own type.
         self.settings = scenario
@@ -190,7 +164,7 @@ class OrgModel(mesa.Model):
 
     @property
     def touch_hours(self) -> float:
-        return TOUCH_HOURS
+        return self.settings.work.touch_hours
 
     def _refresh_pools(self) -> None:
         """Who works which queue: the routing is set by the levers, not by outcomes."""
@@ -284,7 +258,7 @@ class OrgModel(mesa.Model):
             threshold = np.full(n, s.marketing.default_mql_threshold)
             mid = np.full(n, -1)
         d2 = ((self.market.attributes[accounts] - icp) ** 2).sum(axis=1)
-        fit_m = np.exp(-d2 / (2 * ICP_WIDTH**2))
+        fit_m = np.exp(-d2 / (2 * self.settings.market.icp_width**2))
         score = np.clip(0.5 * fit_m + 0.5 * intent + rng.normal(0.0, 1.0, n) * noise, 0.0, 1.0)
         arrival = arrival_hours(self.day, n, rng)
         is_mql = score >= threshold
@@ -305,7 +279,7 @@ class OrgModel(mesa.Model):
 
         Broad campaigns reach any account; targeted ones reach accounts that fit the
         marketer's own ICP and show intent. People in a buying window respond more to any
-        campaign (assumption: 6x to broad, 16x to targeted campaigns); aware accounts respond
+        campaign (``behaviour.broad_in_market_response``, ``targeted_in_market_response``); aware accounts respond
         more (x 0.5 + awareness).
         """
         if not self.marketers:
@@ -314,7 +288,8 @@ class OrgModel(mesa.Model):
         mk = self.market
         n_broad = np.array([m.planned_broad for m in self.marketers])
         n_targeted = np.array([m.planned_targeted for m in self.marketers])
-        broad = self._sample_accounts(int(n_broad.sum()), lambda i: (0.5 + mk.awareness[i]) * (1.0 + 5.0 * mk.in_market[i]), 9.0, rng)
+        k = self.settings.behaviour.broad_in_market_response
+        broad = self._sample_accounts(int(n_broad.sum()), lambda i: (0.5 + mk.awareness[i]) * (1.0 + k * mk.in_market[i]), 1.5 * (1.0 + k), rng)
         broad_owner = np.repeat(np.arange(len(self.marketers)), n_broad)
         icps = np.array([m.icp_point for m in self.marketers])
         targeted_owner = np.repeat(np.arange(len(self.marketers)), n_targeted)
@@ -334,13 +309,14 @@ class OrgModel(mesa.Model):
         mk = self.market
         out = np.full(len(owner), -1, dtype=np.int64)
         todo = np.arange(len(owner))
-        weight_max = 24.0
+        k = self.settings.behaviour.targeted_in_market_response
+        weight_max = 1.5 * (1.0 + k)
         reps = 16
         while len(todo):
             who = np.repeat(todo, reps)
             cand = rng.integers(0, mk.n, len(who))
             d2 = ((mk.attributes[cand] - icps[owner[who]]) ** 2).sum(axis=1)
-            weight = np.exp(-d2 / (2 * ICP_WIDTH**2)) ** 2 * (1.0 + 15.0 * mk.in_market[cand]) * (0.5 + mk.awareness[cand])
+            weight = np.exp(-d2 / (2 * self.settings.market.icp_width**2)) ** 2 * (1.0 + k * mk.in_market[cand]) * (0.5 + mk.awareness[cand])
             ok = rng.random(len(who)) * weight_max < weight
             # First accepted candidate per entry.
             hit_who, first = np.unique(who[ok], return_index=True)
@@ -372,9 +348,10 @@ class OrgModel(mesa.Model):
     def run_prospecting(self) -> None:
         """Today's outbound prospecting by every SDR, in one batch.
 
-        Prospect lists favour sales' ICP and accounts showing buying signals (assumption:
-        3x). A cold attempt reaches someone with probability ``COLD_CONTACT_RATE``; a reached
-        contact in a buying window takes a meeting with probability 0.4 x (0.5 + awareness); one without a need does so rarely -- more often when an
+        Prospect lists favour sales' ICP and accounts showing buying signals
+        (``prospect_in_market_weight``). A cold attempt reaches someone with probability
+        ``cold_contact_rate``; a reached contact in a buying window takes a meeting with
+        probability ``meeting_rate_in_market`` x (0.5 + awareness); one without a need does so rarely -- more often when an
         agency paid per meeting pushes for it. In-house SDRs pass only contacts they judge
         a fit (they then qualify them); an agency books a meeting when its noisier judgement
         clears its quality bar (a retainer agency holds itself to at least 0.5).
@@ -382,30 +359,35 @@ class OrgModel(mesa.Model):
         s = self.settings
         rng = self.streams["work"]
         mk = self.market
+        b = s.behaviour
         sdrs = [a for a in self.sdrs if a.outbound_hours > 0]
         if not sdrs:
             return
-        attempts = np.array([int(a.outbound_hours / PROSPECT_HOURS) for a in sdrs])
+        attempts = np.array([int(a.outbound_hours / self.settings.work.prospect_hours) for a in sdrs])
         owner = np.repeat(np.arange(len(sdrs)), attempts)
         skill = np.array([a.skill for a in sdrs])
-        accounts = self._sample_accounts(len(owner), lambda i: mk.sales_fit[i] ** 2 * (1.0 + 2.0 * mk.in_market[i]), 3.0, rng)
-        reached = rng.random(len(owner)) < COLD_CONTACT_RATE * skill[owner]
+        weight = b.prospect_in_market_weight
+        accounts = self._sample_accounts(len(owner), lambda i: mk.sales_fit[i] ** 2 * (1.0 + weight * mk.in_market[i]), 1.0 + weight, rng)
+        reached = rng.random(len(owner)) < b.cold_contact_rate * skill[owner]
         accounts, owner = accounts[reached], owner[reached]
         agency = s.sdr.sourcing == "agency"
-        push = AGENCY_INTEREST_PUSH[s.sdr.agency.price_model] if agency else IN_HOUSE_INTEREST_PUSH
-        interested = rng.random(len(accounts)) < np.where(mk.in_market[accounts], 0.4 * (0.5 + mk.awareness[accounts]), push)
+        if agency:
+            push = b.meeting_push_agency_per_meeting if s.sdr.agency.price_model == "per_meeting" else b.meeting_push_agency_retainer
+        else:
+            push = b.meeting_push_in_house
+        interested = rng.random(len(accounts)) < np.where(mk.in_market[accounts], b.meeting_rate_in_market * (0.5 + mk.awareness[accounts]), push)
         accounts, owner = accounts[interested], owner[interested]
         if agency:
-            noise = PERCEPTION_NOISE + 0.35 * (1.0 - s.behaviour.agency_quality * s.sdr.agency.product_knowledge)
+            noise = self.settings.behaviour.perception_noise + 0.35 * (1.0 - s.behaviour.agency_quality * s.sdr.agency.product_knowledge)
             bar = s.sdr.agency.quality_bar if s.sdr.agency.price_model == "per_meeting" else max(s.sdr.agency.quality_bar, 0.5)
         else:
-            noise, bar = PERCEPTION_NOISE, ACCEPT_BAR
+            noise, bar = self.settings.behaviour.perception_noise, self.settings.behaviour.accept_bar
         perceived = mk.sales_fit[accounts] + rng.normal(0.0, noise, len(accounts))
         keep = (perceived >= bar) & ~mk.open_opportunity[accounts]
         accounts, owner = accounts[keep], owner[keep]
         n = len(accounts)
         made = np.bincount(owner, minlength=len(sdrs))
-        for sdr, count in zip(sdrs, made):
+        for sdr, count in zip(sdrs, made, strict=True):
             sdr.learn_outbound_yield(float(count) * 0.4)
         if n == 0:
             return
@@ -435,10 +417,10 @@ class OrgModel(mesa.Model):
         w = L.worker[idx]
         src = L.source[idx]
         t = np.where(src == Source.AGENCY, trust_agency[w], trust[w])
-        belief = t * L.score[idx] + (1.0 - t) * JUNK_PRIOR
+        belief = t * L.score[idx] + (1.0 - t) * self.settings.behaviour.junk_prior
         # Leads with no marketing score (outbound, agency meetings): judged on fit.
         no_score = (src == Source.SDR_OUTBOUND) | (src == Source.AGENCY)
-        belief = np.where(no_score, t * self.market.sales_fit[L.account[idx]] + (1 - t) * JUNK_PRIOR, belief)
+        belief = np.where(no_score, t * self.market.sales_fit[L.account[idx]] + (1 - t) * self.settings.behaviour.junk_prior, belief)
         return belief
 
     @staticmethod
@@ -464,7 +446,6 @@ class OrgModel(mesa.Model):
         s = self.settings
         b = s.behaviour
         L = self.leads
-        mk = self.market
         rng = self.streams["work"]
         d = self.day
         size = len(self._by_id)
@@ -488,25 +469,25 @@ class OrgModel(mesa.Model):
         # volume itself eats follow-up capacity (Sabnis et al. 2013: follow-up falls with volume).
         new_today = L.open_in(Stage.MQL)
         new_today = new_today[L.mql_day[new_today] == d]
-        capacity = np.maximum(capacity - REVIEW_HOURS * np.bincount(L.worker[new_today], minlength=size), 0.0)
+        capacity = np.maximum(capacity - self.settings.work.review_hours * np.bincount(L.worker[new_today], minlength=size), 0.0)
 
-        # ---- 1. contact attempts on accepted leads (at most ATTEMPT_SHARE of lead time)
+        # ---- 1. contact attempts on accepted leads (at most self.settings.work.attempt_share of lead time)
         sal = L.open_in(Stage.SAL)
         ready = sal[L.contacted[sal]]  # reached already (outbound, meetings): qualify now
         waiting = sal[~L.contacted[sal]]
         used = np.zeros(size)
         if len(waiting):
             pos, before = self._take_within_capacity(
-                L.worker[waiting], self._beliefs(waiting, trust, trust_agency), ATTEMPT_HOURS, capacity * ATTEMPT_SHARE
+                L.worker[waiting], self._beliefs(waiting, trust, trust_agency), self.settings.work.attempt_hours, capacity * self.settings.work.attempt_share
             )
             tried = waiting[pos]
-            np.add.at(used, L.worker[tried], ATTEMPT_HOURS)
+            np.add.at(used, L.worker[tried], self.settings.work.attempt_hours)
             L.attempts[tried] += 1
             reached = rng.random(len(tried)) < b.contact_rate_per_attempt * skill[L.worker[tried]]
             L.contacted[tried[reached]] = True
             ready = np.concatenate([ready, tried[reached]])
             gave_up = tried[~reached & (L.attempts[tried] >= L.max_attempts[tried])]
-            stale = waiting[(d - L.sal_day[waiting]) > SAL_MAX_AGE_DAYS]
+            stale = waiting[(d - L.sal_day[waiting]) > self.settings.work.sal_max_age_days]
             stale = stale[~L.contacted[stale]]
             dropped = np.unique(np.concatenate([gave_up, stale]))
             L.reason[dropped] = Reason.NO_CONTACT
@@ -532,10 +513,10 @@ class OrgModel(mesa.Model):
             urgency = np.where(sla_bound & within, 1.0 + sla_pressure[w], 0.0)
             eligible = (belief >= reservation[w]) | sla_bound | agency
             # Fresh leads first: a lead's appeal to a rep halves in about four working days (assumption).
-            priority = belief * RECENCY_DECAY ** (d - L.mql_day[mql]) + urgency + 10.0 * agency
+            priority = belief * self.settings.behaviour.recency_decay ** (d - L.mql_day[mql]) + urgency + 10.0 * agency
             cand = np.flatnonzero(eligible)
             remaining = np.maximum(capacity - used, 0.0)
-            pos, before = self._take_within_capacity(w[cand], priority[cand], TOUCH_HOURS, remaining)
+            pos, before = self._take_within_capacity(w[cand], priority[cand], self.settings.work.touch_hours, remaining)
             pick = cand[pos]
             touched = mql[pick]
             if len(touched):
@@ -544,7 +525,7 @@ class OrgModel(mesa.Model):
                 for sdr in self.inbound_pool:
                     if sdr.role == "sdr" and sdr.motion == "both":
                         mine = L.worker[touched] == sdr.unique_id
-                        sdr.record_inbound_yield(float(belief[pick][mine].sum()) * 0.5, mine.sum() * TOUCH_HOURS)
+                        sdr.record_inbound_yield(float(belief[pick][mine].sum()) * 0.5, mine.sum() * self.settings.work.touch_hours)
 
     def _first_touch(self, idx, hours_before, marketing_lead, sla_bound, trust, trust_agency, skill) -> None:
         s = self.settings
@@ -567,10 +548,10 @@ class OrgModel(mesa.Model):
         w = L.worker[idx]
         src = L.source[idx]
         t = np.where(src == Source.AGENCY, trust_agency[w], trust[w])
-        perceived = mk.sales_fit[L.account[idx]] + rng.normal(0.0, PERCEPTION_NOISE, len(idx)) - b.distrust_bias * (1.0 - t)
+        perceived = mk.sales_fit[L.account[idx]] + rng.normal(0.0, self.settings.behaviour.perception_noise, len(idx)) - b.distrust_bias * (1.0 - t)
         duplicate = mk.open_opportunity[L.account[idx]]
         below = s.sla.enabled & marketing_lead & (L.score[idx] < s.sla.mql_definition_score)
-        accept = ~duplicate & ~below & (perceived >= ACCEPT_BAR)
+        accept = ~duplicate & ~below & (perceived >= self.settings.behaviour.accept_bar)
         reason = np.where(duplicate, Reason.DUPLICATE, np.where(below, Reason.BELOW_DEFINITION, Reason.BAD_FIT))
         rejected = idx[~accept]
         L.reason[rejected] = reason[~accept]
@@ -623,9 +604,9 @@ class OrgModel(mesa.Model):
         rng = self.streams["work"]
         d = self.day
         acc = L.account[idx]
-        need = np.where(mk.in_market[acc], 0.55 + 0.45 * L.intent[idx], OUT_OF_MARKET_NEED)
+        need = np.where(mk.in_market[acc], 0.55 + 0.45 * L.intent[idx], self.settings.behaviour.out_of_market_need)
         timing = timing_factor(L.speed_to_lead_hours[idx], b.response_decay_persistent_share)
-        p = np.clip(QUALIFY_BASE * skill[L.worker[idx]] * need * timing, 0.0, 1.0)
+        p = np.clip(self.settings.behaviour.qualify_base * skill[L.worker[idx]] * need * timing, 0.0, 1.0)
         # One open opportunity per account: a second qualified lead joins the buying group.
         ok = (rng.random(len(idx)) < p) & ~mk.open_opportunity[acc]
         no = idx[~ok]
@@ -710,7 +691,7 @@ class OrgModel(mesa.Model):
         if visible and self.day % 5 == 0:
             # What sales can work: the hours the lead workers have for leads, per lead worked.
             hours = sum(a.inbound_hours if a.role == "sdr" else a.lead_hours for a in self.inbound_pool)
-            per_lead = TOUCH_HOURS + ATTEMPT_HOURS * self.inbound_pool[0].max_attempts()
+            per_lead = self.settings.work.touch_hours + self.settings.work.attempt_hours * self.inbound_pool[0].max_attempts()
             capacity_seen = hours / per_lead * self.quarter_days / len(self.marketers)
         for m in self.marketers:
             mine = mids == m.unique_id
@@ -751,7 +732,7 @@ class OrgModel(mesa.Model):
     def age_out(self) -> None:
         L = self.leads
         mql = L.open_in(Stage.MQL)
-        old = mql[(self.day - L.mql_day[mql]) >= MQL_MAX_AGE_DAYS]
+        old = mql[(self.day - L.mql_day[mql]) >= self.settings.work.mql_max_age_days]
         if len(old):
             L.move(old, Stage.NEVER_WORKED, self.day)
             mine = old[L.marketer[old] >= 0]
@@ -820,8 +801,8 @@ class OrgModel(mesa.Model):
         size = len(self._by_id)
         mql = L.open_in(Stage.MQL)
         sal = L.open_in(Stage.SAL)
-        hours = TOUCH_HOURS * np.bincount(L.worker[mql], minlength=size)
-        hours += ATTEMPT_HOURS * np.bincount(L.worker[sal], minlength=size)
+        hours = self.settings.work.touch_hours * np.bincount(L.worker[mql], minlength=size)
+        hours += self.settings.work.attempt_hours * np.bincount(L.worker[sal], minlength=size)
         self.queue_hours = {aid: float(hours[aid]) for aid in self.workers}
 
     def count_deals(self) -> None:
@@ -853,7 +834,7 @@ class OrgModel(mesa.Model):
         size = len(self._by_id)
         skill = np.ones(size)
         use = np.zeros(size)
-        content = 1.0 - np.exp(-self.enablement_stock / ENABLEMENT_STOCK_SCALE)
+        content = 1.0 - np.exp(-self.enablement_stock / self.settings.behaviour.enablement_stock_scale_usd)
         for ae in self.aes:
             skill[ae.unique_id] = ae.skill
             use[ae.unique_id] = ae.enablement_use()
@@ -861,13 +842,13 @@ class OrgModel(mesa.Model):
         L.enablement_use[due] = enable
         self.enablement_use_sum += float(use[ae_ids].sum())
         self.enablement_use_n += len(due)
-        p_nd = np.clip(NO_DECISION_BASE + NO_DECISION_NEGLECT * np.maximum(0.0, 1.0 - attention), 0.0, 0.95)
+        p_nd = np.clip(self.settings.behaviour.no_decision_base + self.settings.behaviour.no_decision_neglect * np.maximum(0.0, 1.0 - attention), 0.0, 0.95)
         u_win = (
-            WIN_INTERCEPT
-            + WIN_FIT * (mk.sales_fit[acc] - 0.5)
+            self.settings.behaviour.win_intercept
+            + self.settings.behaviour.win_fit * (mk.sales_fit[acc] - 0.5)
             + b.brand_win_effect * mk.awareness[acc]
             + b.enablement_win_effect * enable
-            + WIN_SKILL * (skill[ae_ids] - 1.0)
+            + self.settings.behaviour.win_skill * (skill[ae_ids] - 1.0)
             + 0.5 * (attention - 1.0)
         )
         p_win = logistic(u_win)
@@ -896,8 +877,6 @@ class OrgModel(mesa.Model):
 
     # ------------------------------------------------------------------ quarter
     def end_quarter(self) -> None:
-        L = self.leads
-        s = self.settings
         q = self._quarter
         resolved = q["touched"] + q["never_worked"]
         stats = {
@@ -954,7 +933,7 @@ class OrgModel(mesa.Model):
 
         self.market.step(d, self.brand_spend_per_quarter)
         enable_spend = self.programme_budget * s.marketing.enablement_share / self.quarter_days
-        self.enablement_stock = self.enablement_stock * (1.0 - ENABLEMENT_DECAY) + enable_spend
+        self.enablement_stock = self.enablement_stock * (1.0 - self.settings.behaviour.enablement_decay) + enable_spend
 
         # Scores of each marketer's recent leads, for their weekly decision (one pass over the tail).
         if d % 5 == 0 and self.marketers:
@@ -991,8 +970,8 @@ class OrgModel(mesa.Model):
         """Leads touched today (accepted, or rejected with a reason) count as good treatment."""
         L = self.leads
         d = self.day
-        # Leads first touched today were created within the last MQL_MAX_AGE_DAYS.
-        lo = self._tail_start(d - MQL_MAX_AGE_DAYS)
+        # Leads first touched today were created within the last self.settings.work.mql_max_age_days.
+        lo = self._tail_start(d - self.settings.work.mql_max_age_days)
         recent = np.arange(lo, L.n)
         touched_today = recent[(L.first_touch_day[lo : L.n] == d) & (L.marketer[lo : L.n] >= 0)]
         if len(touched_today):

@@ -34,6 +34,25 @@ WORKING_DAYS_PER_QUARTER = 63
 """Working days in a quarter (252 a year / 4)."""
 
 PRESET_DIR = Path(str(files("simulation.presets")))
+CALIBRATION_FILE = Path(__file__).resolve().parent / "calibration.yaml"
+
+
+def _load_calibration() -> dict[str, float]:
+    """The shipped calibration: fitted values of the parameters no source pins down.
+
+    Written by ``orgsim calibrate``; each value becomes the default of its field (marked
+    *calibrated* in the field reference).
+    """
+    data = yaml.safe_load(CALIBRATION_FILE.read_text(encoding="utf-8")) or {}
+    return {str(k): float(v) for k, v in (data.get("parameters") or {}).items()}
+
+
+CALIBRATED = _load_calibration()
+
+
+def calibrated(path: str, fallback: float) -> float:
+    """Default of a calibrated field: the shipped calibration's value (``fallback`` if absent)."""
+    return CALIBRATED.get(path, fallback)
 PRESETS = (
     "separate_targets",
     "shared_revenue_targets",
@@ -82,6 +101,7 @@ class Market(_Strict):
         0.05, ge=0, le=1, description="daily probability that a fully aware, in-market account raises its hand (assumption)"
     )
     awareness_initial: float = Field(0.15, ge=0, le=1, description="mean brand awareness at start (assumption)")
+    icp_width: float = Field(0.3, gt=0, le=2, description="kernel width of ICP fit in attribute units (assumption)")
 
 
 # --------------------------------------------------------------------------- levers
@@ -102,6 +122,9 @@ class Marketing(_Strict):
     default_mql_threshold: float = Field(0.5, ge=0, le=1, description="lead-score threshold used when the KPI gives no reason to move it")
     min_mql_threshold: float = Field(0.05, ge=0, le=1, description="lowest threshold marketers can defend (assumption)")
     salary_usd: float = Field(140_000, ge=0, description="fully loaded annual cost per marketer (assumption)")
+    cost_per_inquiry_broad_usd: float = Field(25, gt=0, description="programme cost of one broad-campaign response (assumption)")
+    cost_per_inquiry_targeted_usd: float = Field(150, gt=0, description="programme cost of one targeted-campaign response (assumption)")
+    volume_pay_cap: float = Field(1.5, gt=0, le=10, description="volume bonus cap as a multiple of target (assumption)")
 
     @model_validator(mode="after")
     def _shares(self) -> Marketing:
@@ -178,6 +201,27 @@ class Leadership(_Strict):
     reorg_transition_days: int = Field(63, ge=0, le=1000, description="working days of disruption after combining the org")
     reorg_capacity_loss: float = Field(0.15, ge=0, le=1, description="share of capacity lost at the start of the transition (assumption)")
     salary_usd: float = Field(350_000, ge=0, description="fully loaded annual cost per leader (assumption)")
+    quota_percentile: float = Field(
+        default_factory=lambda: calibrated("leadership.quota_percentile", 38.0), ge=0, le=100,
+        description="percentile of last quarter's AE bookings at which quota is set (calibrated; plans are set so 50-60% of reps reach them [S])",
+    )
+    growth_ambition: float = Field(1.03, ge=0.5, le=3, description="quota growth over that percentile (assumption)")
+    never_worked_tolerance: float = Field(0.3, ge=0, le=1, description="share of MQLs never worked a CMO accepts before complaining (assumption)")
+    rejection_tolerance: float = Field(0.5, ge=0, le=1, description="share of MQLs rejected a sales leader accepts before complaining (assumption)")
+
+
+class Work(_Strict):
+    """How long lead and deal work takes, and how long leads stay workable."""
+
+    touch_hours: float = Field(0.5, gt=0, le=8, description="research, first call, email and CRM entry for a new lead (assumption)")
+    attempt_hours: float = Field(0.2, gt=0, le=8, description="one follow-up call or email (assumption)")
+    prospect_hours: float = Field(0.08, gt=0, le=8, description="one outbound dial or personalised email (assumption: ~12 an hour)")
+    review_hours: float = Field(0.04, ge=0, le=8, description="triaging one newly assigned MQL, worked or not (assumption)")
+    attempt_share: float = Field(0.4, ge=0, le=1, description="most of a rep's lead time follow-up attempts may take (assumption)")
+    deal_hours_per_day: float = Field(0.35, gt=0, le=8, description="hours an open opportunity needs per working day (assumption)")
+    default_attempts: int = Field(2, ge=1, le=20, description="attempts before giving up without an SLA (MIT/InsideSales: most reps stop after 1-2)")
+    mql_max_age_days: int = Field(21, ge=1, le=1000, description="working days before an untouched MQL is dead (~30 calendar days, HBR 2011's window)")
+    sal_max_age_days: int = Field(30, ge=1, le=1000, description="working days before an unreached accepted lead is recycled (assumption)")
 
 
 class Behaviour(_Strict):
@@ -202,6 +246,47 @@ class Behaviour(_Strict):
     brand_win_effect: float = Field(0.6, ge=0, le=5, description="logit win-rate gain of a fully aware account (day-one list)")
     enablement_win_effect: float = Field(0.4, ge=0, le=5, description="logit win-rate gain of fully used enablement content")
     agency_quality: float = Field(0.6, ge=0, le=1, description="agency perception accuracy relative to in-house (uncertain)")
+    accept_bar: float = Field(
+        default_factory=lambda: calibrated("behaviour.accept_bar", 0.45), ge=0, le=1,
+        description="perceived fit below which a lead is rejected (calibrated to MQL acceptance: Gartner 44%, range 40-60%)",
+    )
+    junk_prior: float = Field(0.1, ge=0, le=1, description="what a rep who distrusts marketing believes any of its leads is worth (assumption)")
+    perception_noise: float = Field(0.1, ge=0, le=2, description="sd of an in-house rep's judgement of fit (assumption)")
+    recency_decay: float = Field(
+        default_factory=lambda: calibrated("behaviour.recency_decay", 0.97), gt=0, le=1,
+        description="daily fall in a waiting lead's appeal to a rep (calibrated to HBR 2011's response-time distribution)",
+    )
+    qualify_base: float = Field(0.85, ge=0, le=1, description="chance a reached, in-market buyer qualifies at full intent (assumption)")
+    out_of_market_need: float = Field(0.06, ge=0, le=1, description="qualification chance of a buyer with no current need (assumption)")
+    cold_contact_rate: float = Field(0.15, ge=0, le=1, description="a cold dial or email reaches a person (assumption; industry connect rates 5-15%)")
+    prospect_in_market_weight: float = Field(2.0, ge=0, le=100, description="extra weight of accounts with buying signals on prospect lists (assumption)")
+    meeting_rate_in_market: float = Field(0.4, ge=0, le=1, description="a reached in-market contact takes a meeting, x (0.5 + awareness) (assumption)")
+    meeting_push_in_house: float = Field(0.03, ge=0, le=1, description="a reached contact without a need takes an in-house SDR's meeting (assumption)")
+    meeting_push_agency_per_meeting: float = Field(0.08, ge=0, le=1, description="the same for an agency paid per meeting (assumption: paid for meetings, not good meetings)")
+    meeting_push_agency_retainer: float = Field(0.03, ge=0, le=1, description="the same for an agency on a retainer (assumption)")
+    outbound_prior_sql_per_hour: float = Field(0.05, ge=0, le=10, description="an SDR's prior belief about prospecting's yield (assumption)")
+    broad_in_market_response: float = Field(5.0, ge=0, le=100, description="extra response of in-market accounts to broad campaigns (assumption)")
+    targeted_in_market_response: float = Field(15.0, ge=0, le=100, description="extra response of in-market accounts to targeted campaigns (assumption: intent data)")
+    belief_learning: float = Field(0.02, ge=0, le=1, description="weight of one piece of feedback in a marketer's belief about a source (assumption)")
+    icp_learning: float = Field(0.002, ge=0, le=1, description="share of the ICP gap closed per piece of feedback (assumption)")
+    ae_reservation: float = Field(0.12, ge=0, le=1, description="lowest believed lead quality an AE spends a touch on (assumption)")
+    quarter_end_deal_boost: float = Field(1.6, ge=1, le=5, description="extra late-stage deal time at quarter end, relative to need (assumption; Oyer 1998, Larkin 2014)")
+    no_decision_base: float = Field(
+        default_factory=lambda: calibrated("behaviour.no_decision_base", 0.20), ge=0, le=1,
+        description="no-decision chance of a well-attended deal (calibrated; CSO Insights: 20.7% no decision)",
+    )
+    no_decision_neglect: float = Field(
+        default_factory=lambda: calibrated("behaviour.no_decision_neglect", 0.45), ge=0, le=1,
+        description="extra no-decision chance of a deal with no attention (assumption)",
+    )
+    win_intercept: float = Field(
+        default_factory=lambda: calibrated("behaviour.win_intercept", -0.3), ge=-10, le=10,
+        description="logit of winning a decided, average deal (calibrated; CSO Insights: 47.3% won)",
+    )
+    win_fit: float = Field(1.2, ge=0, le=10, description="logit win gain from ICP fit (assumption)")
+    win_skill: float = Field(1.5, ge=0, le=10, description="logit win gain per unit of AE skill above average (assumption)")
+    enablement_stock_scale_usd: float = Field(50_000, gt=0, description="content stock at which 63% of needs are covered (assumption)")
+    enablement_decay: float = Field(0.01, ge=0, le=1, description="daily obsolescence of enablement content (assumption)")
 
 
 class Scenario(_Strict):
@@ -221,6 +306,7 @@ class Scenario(_Strict):
     sla: SLA = Field(default_factory=SLA)
     collaboration: Collaboration = Field(default_factory=Collaboration)
     leadership: Leadership = Field(default_factory=Leadership)
+    work: Work = Field(default_factory=Work)
     behaviour: Behaviour = Field(default_factory=Behaviour)
 
     def with_overrides(self, overrides: dict[str, Any], source: str = "<overrides>") -> Scenario:

@@ -18,10 +18,6 @@ from __future__ import annotations
 
 from .base import Person
 
-DEAL_HOURS_PER_DAY = 0.35  # hours an open opportunity needs per working day (assumption)
-BASE_RESERVATION = 0.12  # lowest believed quality an AE will spend a touch on (assumption)
-QUARTER_END_DEAL_BOOST = 1.6  # extra deal time at quarter end, relative to need (assumption)
-
 
 class AccountExecutive(Person):
     role = "ae"
@@ -53,11 +49,12 @@ class AccountExecutive(Person):
 
     def reservation(self) -> float:
         pressure = 1.0 + (self.quota_gap() if self.at_quarter_end() else 0.0)
-        return BASE_RESERVATION * (1.0 - 0.5 * self.model.settings.sales.shared_revenue_weight) * pressure
+        return self.model.settings.behaviour.ae_reservation * (1.0 - 0.5 * self.model.settings.sales.shared_revenue_weight) * pressure
 
     def max_attempts(self) -> int:
         sla = self.model.settings.sla
-        return max(2, sla.min_attempts) if sla.enabled else 2
+        default = self.model.settings.work.default_attempts
+        return max(default, sla.min_attempts) if sla.enabled else default
 
     def utilisation(self) -> float:
         """Share of today's hours committed: all of them if the AE also works the inbound queue."""
@@ -74,9 +71,10 @@ class AccountExecutive(Person):
         model = self.model
         hours = max(0.0, self.available_hours() - model.meeting_hours_today)
         self.capacity_hours = hours
-        need = self.late_deals * DEAL_HOURS_PER_DAY
-        other_need = (self.open_deals - self.late_deals) * DEAL_HOURS_PER_DAY
-        boost = QUARTER_END_DEAL_BOOST if (self.at_quarter_end() and self.quota_gap() > 0) else 1.0
+        per_deal = model.settings.work.deal_hours_per_day
+        need = self.late_deals * per_deal
+        other_need = (self.open_deals - self.late_deals) * per_deal
+        boost = model.settings.behaviour.quarter_end_deal_boost if (self.at_quarter_end() and self.quota_gap() > 0) else 1.0
         late_hours = min(hours, need * boost)
         other_hours = min(hours - late_hours, other_need)
         self.attention_late = late_hours / need if need > 0 else 1.0

@@ -2,8 +2,8 @@
 
 Quarterly decision rules (the same for every leader):
 
-* **Targets.** The leader over sales sets next quarter's quota per AE at the 38th
-  percentile of last quarter's bookings of ramped AEs, times a growth ambition of 3%:
+* **Targets.** The leader over sales sets next quarter's quota per AE at the
+  ``quota_percentile`` of last quarter's bookings of ramped AEs, times ``growth_ambition``:
   plans are usually set so that 50-60% of reps reach them (see the brief, People).
 * **Budget.** A leader whose own KPI is short-term (MQLs or revenue) and who missed it by
   a gap ``g`` moves brand budget to demand generation: ``brand_share *= 1 - short_termism * g``;
@@ -22,11 +22,6 @@ from __future__ import annotations
 import numpy as np
 
 from .base import Person
-
-GROWTH_AMBITION = 1.03
-QUOTA_PERCENTILE = 38
-NEVER_WORKED_TOLERANCE = 0.3
-REJECTION_TOLERANCE = 0.5
 
 
 class Leader(Person):
@@ -72,9 +67,9 @@ class Leader(Person):
         """How much this leader has to complain about, in [0, 1]."""
         missed = max(0.0, 1.0 - self.attainment)
         if self.title == "cmo":
-            other = max(0.0, q["never_worked_share"] - NEVER_WORKED_TOLERANCE)
+            other = max(0.0, q["never_worked_share"] - self.model.settings.leadership.never_worked_tolerance)
         else:
-            other = max(0.0, q["rejection_share"] - REJECTION_TOLERANCE)
+            other = max(0.0, q["rejection_share"] - self.model.settings.leadership.rejection_tolerance)
         return min(1.0, max(missed, other))
 
     def review_quarter(self, q: dict) -> None:
@@ -98,7 +93,7 @@ class Leader(Person):
             ramped = [ae for ae in model.aes if ae.ramp() >= 1.0]
             if ramped:
                 last = np.array([ae.last_quarter_bookings for ae in ramped])
-                quota = float(np.percentile(last, QUOTA_PERCENTILE)) * GROWTH_AMBITION
+                quota = float(np.percentile(last, s.leadership.quota_percentile)) * s.leadership.growth_ambition
                 quota = max(quota, 0.25 * s.sales.quota_per_quarter_usd)  # never below a floor
                 for ae in model.aes:
                     ae.quota = quota
@@ -114,6 +109,6 @@ class Leader(Person):
                 self.owns_sdrs
                 and self.revenue_weight >= 0.5
                 and s.sdr.sourcing == "in_house"
-                and q["never_worked_share"] > NEVER_WORKED_TOLERANCE
+                and q["never_worked_share"] > s.leadership.never_worked_tolerance
             ):
                 model.hire_sdr(self)

@@ -23,12 +23,8 @@ import numpy as np
 from ..leads import Source
 from .base import Person
 
-COST_PER_INQUIRY = {Source.CAMPAIGN_BROAD: 25.0, Source.CAMPAIGN_TARGETED: 150.0}  # USD (assumption)
 THRESHOLD_GRID = np.round(np.arange(0.05, 0.951, 0.05), 2)
 BROAD_GRID = np.array([0.0, 0.25, 0.5, 0.75, 1.0])
-VOLUME_PAY_CAP = 1.5  # volume bonuses usually cap at 150% of target (assumption)
-BELIEF_LEARNING = 0.02  # weight of one piece of feedback in the belief about a source
-ICP_LEARNING = 0.002  # share of the ICP gap closed per piece of feedback (assumption)
 
 
 class Marketer(Person):
@@ -53,6 +49,10 @@ class Marketer(Person):
         self.planned_targeted = 0
 
     # ------------------------------------------------------------------ decisions
+    def cost_per_inquiry(self, source: int) -> float:
+        m = self.model.settings.marketing
+        return m.cost_per_inquiry_broad_usd if source == Source.CAMPAIGN_BROAD else m.cost_per_inquiry_targeted_usd
+
     def _threshold_floor(self) -> float:
         s = self.model.settings
         floor = s.marketing.min_mql_threshold
@@ -81,7 +81,7 @@ class Marketer(Person):
             if src == Source.INBOUND:
                 leads_per_quarter = np.full(n_b, len(samples) * model.quarter_days / model.sample_window_days)
             else:
-                leads_per_quarter = budget * spend_share[src] / COST_PER_INQUIRY[src]
+                leads_per_quarter = budget * spend_share[src] / self.cost_per_inquiry(src)
             # Sorted scores: share above a threshold and the believed good leads above it
             # come from one searchsorted and a suffix sum.
             ordered = np.sort(samples)
@@ -100,9 +100,9 @@ class Marketer(Person):
         revenue = good * worked * model.expected_value_per_good_lead
         target_volume = max(s.marketing.mql_target_per_quarter / max(s.marketing.headcount, 1), 1.0)
         if self.kpi == "mql_volume":
-            own = np.minimum(volume / target_volume, VOLUME_PAY_CAP)
+            own = np.minimum(volume / target_volume, s.marketing.volume_pay_cap)
         elif self.kpi == "sla_mqls":
-            own = np.minimum(counted / target_volume, VOLUME_PAY_CAP)
+            own = np.minimum(counted / target_volume, s.marketing.volume_pay_cap)
         elif self.kpi == "revenue":
             own = revenue / model.revenue_target_per_marketer
         else:  # brand: nothing lead-related in the pay plan
@@ -143,13 +143,13 @@ class Marketer(Person):
                 continue
             total += n
             # n exponential-smoothing updates toward the observed share, in closed form.
-            keep = (1.0 - BELIEF_LEARNING) ** n
+            keep = (1.0 - b.belief_learning) ** n
             if src in self.belief_good:
                 self.belief_good[src] = keep * self.belief_good[src] + (1 - keep) * (n_good / n)
         if total:
             self.feedback_received += total
             self.score_noise = b.score_noise_initial / (1.0 + b.feedback_learning * self.feedback_received)
-            pull = 1.0 - (1.0 - ICP_LEARNING) ** total
+            pull = 1.0 - (1.0 - b.icp_learning) ** total
             self.icp_point += pull * (self.model.sales_icp - self.icp_point)
         if capacity_seen is not None:
             self.capacity_belief = capacity_seen
@@ -161,6 +161,6 @@ class Marketer(Person):
             self.decide()
         budget_today = model.dg_budget_per_marketer_quarter / model.quarter_days * model.transition_factor
         rng = model.streams["marketing"]
-        n_broad = rng.poisson(budget_today * self.broad_share / COST_PER_INQUIRY[Source.CAMPAIGN_BROAD])
-        n_targeted = rng.poisson(budget_today * (1 - self.broad_share) / COST_PER_INQUIRY[Source.CAMPAIGN_TARGETED])
+        n_broad = rng.poisson(budget_today * self.broad_share / self.cost_per_inquiry(Source.CAMPAIGN_BROAD))
+        n_targeted = rng.poisson(budget_today * (1 - self.broad_share) / self.cost_per_inquiry(Source.CAMPAIGN_TARGETED))
         self.planned_broad, self.planned_targeted = int(n_broad), int(n_targeted)

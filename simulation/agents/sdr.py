@@ -15,9 +15,6 @@ from __future__ import annotations
 
 from .base import Person
 
-DEFAULT_ATTEMPTS = 2  # most reps give up after one or two attempts (MIT/InsideSales study)
-OUTBOUND_PRIOR_SQL_PER_HOUR = 0.05  # prior yield of prospecting (assumption)
-
 
 class SDR(Person):
     role = "sdr"
@@ -32,7 +29,7 @@ class SDR(Person):
         self.motion = "outbound" if agency else s.sdr.motion
         self.sla_pressure = 0.0
         self.breaches_this_week = 0
-        self.outbound_yield = OUTBOUND_PRIOR_SQL_PER_HOUR
+        self.outbound_yield = s.behaviour.outbound_prior_sql_per_hour
         self.inbound_yield = 0.1
         self.inbound_hours = 0.0
         self.outbound_hours = 0.0
@@ -40,7 +37,8 @@ class SDR(Person):
 
     def max_attempts(self) -> int:
         sla = self.model.settings.sla
-        return max(DEFAULT_ATTEMPTS, sla.min_attempts) if sla.enabled else DEFAULT_ATTEMPTS
+        default = self.model.settings.work.default_attempts
+        return max(default, sla.min_attempts) if sla.enabled else default
 
     def reservation(self) -> float:
         """Lowest believed lead quality worth an inbound touch: the value of the alternative."""
