@@ -125,7 +125,9 @@ class DailyRecorder:
 
     def __init__(self, model: OrgModel, days: int) -> None:
         self.model = model
-        self.data = {name: np.zeros(days) for name in DAILY_COLUMNS}
+        self.data = {name: np.zeros(days) for name in DAILY_COLUMNS if not name.startswith(("stage_", "entered_"))}
+        self.stage_counts = np.zeros((days, len(STAGE_NAMES)), dtype=np.int64)
+        self.entered = np.zeros((days, len(STAGE_NAMES)), dtype=np.int64)
         self.rows = 0
         self._last_bookings = 0.0
         # The friction components scan every lead; record them weekly and carry forward.
@@ -137,9 +139,8 @@ class DailyRecorder:
         L = m.leads
         i = self.rows
         row = self.data
-        for k, name in enumerate(STAGE_NAMES):
-            row[f"stage_{name}"][i] = L.stage_counts[k]
-            row[f"entered_{name}"][i] = L.entered[k]
+        self.stage_counts[i] = L.stage_counts
+        self.entered[i] = L.entered
         sql = L.open_in(Stage.SQL)
         row["open_pipeline_value"][i] = float(L.value[sql].sum())
         row["pipeline_created"][i] = m.pipeline_created
@@ -159,7 +160,7 @@ class DailyRecorder:
         row["feedback_given"][i] = m.feedback_given
         row["feedback_withheld"][i] = m.feedback_withheld
         row["sdr_headcount"][i] = len(m.sdrs)
-        if i % self._friction_every == 0 or i == len(row["bookings"]) - 1:
+        if i % self._friction_every == 0 or i == len(self.stage_counts) - 1:
             self._friction = friction_components(m)
         for c in FRICTION_COMPONENTS:
             row[f"friction_{c}"][i] = self._friction[c]
@@ -167,10 +168,10 @@ class DailyRecorder:
         self.rows += 1
 
     def frame(self) -> pd.DataFrame:
-        df = pd.DataFrame({k: v[: self.rows] for k, v in self.data.items()})
-        for name in STAGE_NAMES:
-            df[f"stage_{name}"] = df[f"stage_{name}"].astype("int64")
-            df[f"entered_{name}"] = df[f"entered_{name}"].astype("int64")
+        columns = {f"stage_{name}": self.stage_counts[: self.rows, k] for k, name in enumerate(STAGE_NAMES)}
+        columns.update({f"entered_{name}": self.entered[: self.rows, k] for k, name in enumerate(STAGE_NAMES)})
+        columns.update({k: v[: self.rows] for k, v in self.data.items()})
+        df = pd.DataFrame({name: columns[name] for name in DAILY_COLUMNS})
         df.insert(0, "day", np.arange(self.rows, dtype=np.int64))
         df.insert(1, "quarter", (df["day"] // self.model.quarter_days + 1).astype("int64"))
         return df

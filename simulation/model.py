@@ -178,6 +178,10 @@ class OrgModel(mesa.Model):
         self.marketer_ids = np.array([m.unique_id for m in self.marketers], dtype=np.int64)
         self._marketer_pos = {m.unique_id: i for i, m in enumerate(self.marketers)}
         size = max(a.unique_id for a in self.agents) + 1
+        self._marketer_pos_table = np.full(size, -1, dtype=np.int64)
+        self._marketer_pos_table[self.marketer_ids] = np.arange(len(self.marketer_ids))
+        self._is_ae = np.zeros(size, dtype=bool)
+        self._is_ae[self.ae_ids] = True
         self._by_id = np.empty(size, dtype=object)
         for a in self.agents:
             self._by_id[a.unique_id] = a
@@ -618,16 +622,17 @@ class OrgModel(mesa.Model):
             return
         acc = L.account[won]
         _, first = np.unique(acc, return_index=True)  # two leads of one account on one day: one opportunity
-        dup = np.setdiff1d(np.arange(len(won)), first)
-        if len(dup):
-            L.reason[won[dup]] = Reason.DUPLICATE
-            L.move(won[dup], Stage.RECYCLED, d)
-        won = won[first]
+        keep = np.zeros(len(won), dtype=bool)
+        keep[first] = True
+        if not keep.all():
+            L.reason[won[~keep]] = Reason.DUPLICATE
+            L.move(won[~keep], Stage.RECYCLED, d)
+        won = won[keep]
         acc = L.account[won]
         n = len(won)
         # Hand-over: an SDR's opportunity goes to an AE; an AE keeps its own.
         worker = L.worker[won]
-        is_ae = np.isin(worker, self.ae_ids)
+        is_ae = self._is_ae[worker]
         L.ae[won] = np.where(is_ae, worker, self.ae_ids[rng.integers(0, len(self.ae_ids), n)])
         L.value[won] = mk.deal_size[acc] * rng.uniform(0.8, 1.2, n)
         cycle = np.maximum(1, np.round(mk.cycle_working_days[acc] * np.exp(rng.normal(0.0, 0.3, n)))).astype(np.int32)
@@ -693,14 +698,14 @@ class OrgModel(mesa.Model):
             hours = sum(a.inbound_hours if a.role == "sdr" else a.lead_hours for a in self.inbound_pool)
             per_lead = self.settings.work.touch_hours + self.settings.work.attempt_hours * self.inbound_pool[0].max_attempts()
             capacity_seen = hours / per_lead * self.quarter_days / len(self.marketers)
-        for m in self.marketers:
-            mine = mids == m.unique_id
-            counts = {}
-            for src in MARKETING_SOURCES:
-                sel = mine & (srcs == src)
-                n = int(sel.sum())
-                if n:
-                    counts[int(src)] = (n, int(good[sel].sum()))
+        # Pieces and good pieces per (marketer, source), in one pass.
+        n_src = len(MARKETING_SOURCES)
+        key = self._marketer_pos_table[mids.astype(np.int64)] * n_src + srcs.astype(np.int64)
+        size = len(self.marketers) * n_src
+        pieces = np.bincount(key, minlength=size).reshape(-1, n_src)
+        goods = np.bincount(key, weights=good.astype(float), minlength=size).reshape(-1, n_src)
+        for j, m in enumerate(self.marketers):
+            counts = {int(src): (int(pieces[j, src]), int(goods[j, src])) for src in MARKETING_SOURCES if pieces[j, src]}
             if counts or capacity_seen is not None:
                 m.receive_feedback(counts, capacity_seen)
 
