@@ -130,6 +130,7 @@ class OrgModel(mesa.Model):
         self._first_touch_log: list[int] = []
         self._pending_feedback: list = []
         self._new_leads: list = []
+        self._team_quota_quarter = -1
         self._fb_table_day = -1
         self.recorder = DailyRecorder(self, s.horizon_days)
 
@@ -150,7 +151,12 @@ class OrgModel(mesa.Model):
 
     @property
     def team_quota(self) -> float:
-        return float(sum(ae.quota for ae in self.aes))
+        """Sum of AE quotas; quotas change only at quarter start, so it is cached per quarter."""
+        quarter = self.day // self.quarter_days
+        if self._team_quota_quarter != quarter:
+            self._team_quota = float(sum(ae.quota for ae in self.aes))
+            self._team_quota_quarter = quarter
+        return self._team_quota
 
     @property
     def revenue_target_per_marketer(self) -> float:

@@ -50,7 +50,7 @@ class Leader(Person):
         """Attainment of this leader's own KPI in the quarter that just ended."""
         s = self.model.settings
         if self.kpi == "revenue" or self.title != "cmo":
-            target = q["team_quota"] if self.owns_sales or self.title == "cro" else q["team_quota"]
+            target = q["team_quota"]
             own = q["bookings"] / target if target > 0 else 1.0
         elif self.kpi == "mql_volume":
             own = q["mqls"] / max(s.marketing.mql_target_per_quarter, 1.0)
