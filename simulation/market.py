@@ -28,6 +28,52 @@ SALES_ICP = np.array([0.65, 0.6])  # sales' ICP point (assumption; only distance
 CALENDAR_TO_WORKING = 5 / 7
 
 
+def _initial_awareness(mean: float, n: int, rng: np.random.Generator) -> np.ndarray:
+    """Beta(2, 2/mean - 2) draws: mean ``mean``, spread across accounts (assumption)."""
+    if mean <= 0:
+        return np.zeros(n)
+    if mean >= 0.999:
+        return np.ones(n)
+    return np.clip(rng.beta(2.0, 2.0 / mean - 2.0, n), 0.0, 1.0)
+
+
+class Awareness:
+    """Brand awareness of every account, advanced in O(1) per day.
+
+    Every account follows the same linear recurrence ``a' = a + g (1 - a) - d a`` (brand
+    spend reaches all accounts alike), so ``a_i(t) = P(t) a_i(0) + Q(t)`` with two scalars
+    updated daily; values are computed only for the accounts looked at. ``g`` is capped at
+    ``1 - d`` so awareness stays in [0, 1].
+    """
+
+    def __init__(self, initial: np.ndarray, decay: float, build_rate: float) -> None:
+        self.initial = initial
+        self._initial_mean = float(initial.mean()) if len(initial) else 0.0
+        self.decay = decay
+        self.build_rate = build_rate
+        self.scale = 1.0  # P(t)
+        self.offset = 0.0  # Q(t)
+
+    def step(self, brand_spend_per_quarter: float) -> None:
+        gain = min(self.build_rate * brand_spend_per_quarter / 1e6, 1.0 - self.decay)
+        keep = 1.0 - gain - self.decay
+        self.scale *= keep
+        self.offset = self.offset * keep + gain
+
+    def __getitem__(self, idx) -> np.ndarray:
+        return self.scale * self.initial[idx] + self.offset
+
+    def __len__(self) -> int:
+        return len(self.initial)
+
+    def __array__(self, dtype=None, copy=None) -> np.ndarray:
+        values = self.scale * self.initial + self.offset
+        return values.astype(dtype) if dtype is not None else values
+
+    def mean(self) -> float:
+        return self.scale * self._initial_mean + self.offset
+
+
 class Market:
     """Accounts and their state; updated once per working day."""
 
@@ -45,9 +91,10 @@ class Market:
         size = np.array([m.deal_size_usd.smb, m.deal_size_usd.mid_market, m.deal_size_usd.enterprise])
         # Deal sizes vary around the segment median (lognormal, sd 0.4 in logs; assumption).
         self.deal_size = size[self.segment] * np.exp(rng.normal(0.0, 0.4, self.n))
+        self.mean_deal_size = float(self.deal_size.mean())
         cycle = np.array([m.sales_cycle_days.smb, m.sales_cycle_days.mid_market, m.sales_cycle_days.enterprise])
         self.cycle_working_days = np.maximum(1.0, cycle * CALENDAR_TO_WORKING)[self.segment]
-        self.awareness = np.clip(rng.beta(2.0, 2.0 / max(m.awareness_initial, 1e-3) - 2.0, self.n), 0, 1) if m.awareness_initial > 0 else np.zeros(self.n)
+        self.awareness = Awareness(_initial_awareness(m.awareness_initial, self.n, rng), b.awareness_decay, b.brand_build_rate)
         self.open_opportunity = np.zeros(self.n, dtype=bool)
 
         # Buying windows: steady-state share s with window length D needs an entry
@@ -59,9 +106,9 @@ class Market:
         self.window_end = np.where(in_market, rng.integers(1, self.window_days + 1, self.n), -1).astype(np.int32)
         self.next_entry = np.where(in_market, -1, self._draw_entry(0, self.n)).astype(np.int64)
         self.in_market = in_market
-
-        self.build_rate = b.brand_build_rate
-        self.decay = b.awareness_decay
+        # Entry days are bucketed so a day's entries are found without scanning every account.
+        self._entries: dict[int, list[np.ndarray]] = {}
+        self._schedule_entries(np.flatnonzero(~in_market))
         # Daily in-market counts, for observation.
         self.in_market_count = int(in_market.sum())
 
@@ -75,21 +122,34 @@ class Market:
             return np.full(size, np.iinfo(np.int64).max // 2)
         return day + self.rng.geometric(self.entry_prob, size)
 
+    def _schedule_entries(self, accounts: np.ndarray) -> None:
+        if len(accounts) == 0:
+            return
+        days = self.next_entry[accounts]
+        order = np.argsort(days, kind="stable")
+        days, accounts = days[order], accounts[order]
+        bounds = np.flatnonzero(np.diff(days)) + 1
+        for day_group, acc_group in zip(np.split(days, bounds), np.split(accounts, bounds), strict=True):
+            self._entries.setdefault(int(day_group[0]), []).append(acc_group)
+
     def step(self, day: int, brand_spend_per_quarter: float) -> None:
         """Advance buying windows and awareness by one working day."""
-        leaving = np.flatnonzero(self.in_market & (self.window_end <= day))
+        in_market = np.flatnonzero(self.in_market)
+        leaving = in_market[self.window_end[in_market] <= day]
         if len(leaving):
             self.in_market[leaving] = False
             self.window_end[leaving] = -1
             self.next_entry[leaving] = self._draw_entry(day, len(leaving))
-        entering = np.flatnonzero(self.next_entry == day)
+            self._schedule_entries(leaving)
+        due = self._entries.pop(day, None)
+        entering = np.empty(0, dtype=np.int64)
+        if due:
+            candidates = np.unique(np.concatenate(due))
+            # An account forced into market since it was scheduled (an opportunity opened) has next_entry -1.
+            entering = candidates[(self.next_entry[candidates] == day) & ~self.in_market[candidates]]
         if len(entering):
             self.in_market[entering] = True
             self.window_end[entering] = day + self.window_days
             self.next_entry[entering] = -1
-        self.in_market_count = int(self.in_market.sum())
-        # Awareness: build with brand spend (per $1M a quarter), decay slowly.
-        gain = self.build_rate * brand_spend_per_quarter / 1e6
-        a = self.awareness
-        a += gain * (1.0 - a) - self.decay * a
-        np.clip(a, 0.0, 1.0, out=a)
+        self.in_market_count = len(in_market) - len(leaving) + len(entering)
+        self.awareness.step(brand_spend_per_quarter)

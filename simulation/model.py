@@ -166,7 +166,7 @@ class OrgModel(mesa.Model):
     @property
     def expected_value_per_good_lead(self) -> float:
         # Planning figure marketers use: mean deal value times a planning win share of 30%.
-        return float(self.market.deal_size.mean()) * 0.3
+        return self.market.mean_deal_size * 0.3
 
     @property
     def touch_hours(self) -> float:
