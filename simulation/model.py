@@ -441,15 +441,29 @@ class OrgModel(mesa.Model):
         """
         if len(owner) == 0:
             return np.empty(0, dtype=np.int64), np.empty(0)
-        order = np.lexsort((-priority, owner))
+        # Group by owner (an integer radix sort), then per owner (a person: per-agent work is
+        # fine) keep only the top k that fit, found by partition rather than a full sort.
+        order = np.argsort(owner, kind="stable")
         o = owner[order]
-        within = np.arange(len(o), dtype=float)
         starts = np.r_[0, np.flatnonzero(o[1:] != o[:-1]) + 1]
-        lengths = np.diff(np.r_[starts, len(o)])
-        within -= np.repeat(starts, lengths)
-        before = within * cost
-        ok = before + cost <= capacity[o] + 1e-9
-        return order[ok], before[ok]
+        ends = np.r_[starts[1:], len(o)]
+        fits = np.floor((capacity[o[starts]] + 1e-9) / cost).astype(np.int64)
+        picked: list[np.ndarray] = []
+        before: list[np.ndarray] = []
+        for start, end, k in zip(starts, ends, fits, strict=True):
+            if k <= 0:
+                continue
+            idx = order[start:end]
+            p = priority[idx]
+            if len(idx) > k:
+                top = np.argpartition(-p, k - 1)[:k]
+                idx, p = idx[top], p[top]
+            ranked = idx[np.lexsort((idx, -p))]  # priority first; ties by position, as a stable sort would
+            picked.append(ranked)
+            before.append(np.arange(len(ranked)) * cost)
+        if not picked:
+            return np.empty(0, dtype=np.int64), np.empty(0)
+        return np.concatenate(picked), np.concatenate(before)
 
     def work_leads(self) -> None:
         """Apply today's lead work of every SDR and AE, vectorised over leads."""
