@@ -25,3 +25,27 @@ __all__ = [
     "run",
 ]
 __version__ = "0.1.0"
+
+# The experiments API (sweeps, results folders, analysis), imported on first use so that
+# `import simulation` stays light (PEP 562).
+_EXPERIMENTS = {
+    "sweep": "simulation.experiments.sweep",
+    "SweepResult": "simulation.experiments.sweep",
+    "load_sweep_spec": "simulation.experiments.spec",
+    "sweep_spec_from_dict": "simulation.experiments.spec",
+    "load_results": "simulation.experiments.store",
+    "load_daily": "simulation.experiments.store",
+    "load_manifest": "simulation.experiments.store",
+    "summarize_results": "simulation.experiments.analysis",
+    "paired_differences": "simulation.experiments.analysis",
+    "analyze_sweep": "simulation.experiments.sensitivity",
+}
+__all__ += list(_EXPERIMENTS)
+
+
+def __getattr__(name: str):
+    if name in _EXPERIMENTS:
+        import importlib
+
+        return getattr(importlib.import_module(_EXPERIMENTS[name]), name)
+    raise AttributeError(f"module 'simulation' has no attribute {name!r}")

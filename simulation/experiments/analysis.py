@@ -58,8 +58,16 @@ def summarize_by(
             if outcome not in frame:
                 continue
             mean, low, high = mean_ci(frame[outcome], confidence)
-            rows.append({**dict(zip(keys, group)), "outcome": outcome, "n": int(frame[outcome].notna().sum()),
-                         "mean": mean, "ci_low": low, "ci_high": high})
+            rows.append(
+                {
+                    **dict(zip(keys, group, strict=False)),
+                    "outcome": outcome,
+                    "n": int(frame[outcome].notna().sum()),
+                    "mean": mean,
+                    "ci_low": low,
+                    "ci_high": high,
+                }
+            )
     return pd.DataFrame(rows)
 
 
@@ -90,7 +98,107 @@ def paired_differences(
                 continue
             diff = other.loc[common, outcome].astype(float) - base.loc[common, outcome].astype(float)
             mean, low, high = mean_ci(diff.to_numpy(), confidence)
-            rows.append({by: group, "reference": reference, "outcome": outcome, "n": int(diff.notna().sum()),
-                         "difference": mean, "ci_low": low, "ci_high": high,
-                         "reference_mean": float(base.loc[common, outcome].astype(float).mean())})
+            rows.append(
+                {
+                    by: group,
+                    "reference": reference,
+                    "outcome": outcome,
+                    "n": int(diff.notna().sum()),
+                    "difference": mean,
+                    "ci_low": low,
+                    "ci_high": high,
+                    "reference_mean": float(base.loc[common, outcome].astype(float).mean()),
+                }
+            )
     return pd.DataFrame(rows)
+
+
+def parameter_columns(runs: pd.DataFrame) -> list[str]:
+    """The parameter columns of a sweep's run rows: those between ``seed`` and ``status``."""
+    columns = list(runs.columns)
+    if "seed" not in columns or "status" not in columns:
+        raise ValueError("not a sweep's run rows (no seed and status columns)")
+    return columns[columns.index("seed") + 1 : columns.index("status")]
+
+
+def summarize_results(
+    runs: pd.DataFrame,
+    outcomes: Sequence[str] | None = None,
+    reference: int | None = None,
+    confidence: float = 0.95,
+) -> pd.DataFrame:
+    """Per point and outcome of a sweep: the mean with its interval, and the paired difference
+    against a reference point.
+
+    Failure rows are left out. Differences are paired on the replication (common random
+    numbers): each replication's value at the point minus the same replication's value at
+    ``reference``, over the replications that succeeded at both.
+
+    Args:
+        runs: run rows, e.g. from :func:`~simulation.experiments.store.load_results`.
+        outcomes: default: every numeric outcome column the rows have among
+            :data:`KEY_OUTCOMES`, else all numeric outcome columns.
+        reference: the point differences are taken against (default: the first point).
+
+    Returns:
+        One row per (point, outcome): ``point``, the parameters, ``outcome``, ``n``,
+        ``mean``, ``ci_low``, ``ci_high``, ``reference``, ``difference``,
+        ``difference_ci_low``, ``difference_ci_high``, ``n_pairs``.
+    """
+    params = parameter_columns(runs)
+    ok = runs[runs["status"] == "ok"]
+    if outcomes is None:
+        numeric = [c for c in runs.columns[runs.columns.get_loc("traceback") + 1 :] if pd.api.types.is_numeric_dtype(runs[c])]
+        outcomes = [c for c in KEY_OUTCOMES if c in numeric] or numeric
+    missing = [o for o in outcomes if o not in runs.columns]
+    if missing:
+        raise ValueError(f"no outcome column {missing[0]!r} in these results")
+    if ok.empty:
+        raise ValueError("no successful runs to summarise")
+    points = sorted(runs["point"].unique())
+    reference = points[0] if reference is None else reference
+    if reference not in set(ok["point"]):
+        raise ValueError(f"reference point {reference} has no successful runs (points are 0 to {max(points)})")
+    means = summarize_by(ok, "point", outcomes, confidence)
+    diffs = paired_differences(ok, reference, "point", "replication", outcomes, confidence)
+    if diffs.empty:  # a single point: nothing to compare
+        diffs = pd.DataFrame(columns=["point", "outcome", "n", "difference", "ci_low", "ci_high"])
+    diffs = diffs.rename(columns={"ci_low": "difference_ci_low", "ci_high": "difference_ci_high", "n": "n_pairs"})
+    diffs = diffs[["point", "outcome", "n_pairs", "difference", "difference_ci_low", "difference_ci_high"]]
+    table = means.merge(diffs, on=["point", "outcome"], how="left")
+    table["reference"] = reference
+    is_ref = table["point"] == reference
+    table.loc[is_ref, ["difference", "difference_ci_low", "difference_ci_high"]] = 0.0
+    table.loc[is_ref, "n_pairs"] = table.loc[is_ref, "n"]
+    without = sorted(set(points) - set(ok["point"]))  # every run failed: show the point with n = 0
+    if without:
+        empty = pd.DataFrame(
+            [
+                {"point": p, "outcome": o, "n": 0, "mean": float("nan"), "ci_low": float("nan"), "ci_high": float("nan")}
+                for p in without
+                for o in outcomes
+            ]
+        )
+        table = pd.concat([table, empty], ignore_index=True)
+    labels = runs.drop_duplicates("point").set_index("point")[params]
+    table = table.join(labels, on="point")
+    order = [
+        "point",
+        *params,
+        "outcome",
+        "n",
+        "mean",
+        "ci_low",
+        "ci_high",
+        "reference",
+        "difference",
+        "difference_ci_low",
+        "difference_ci_high",
+        "n_pairs",
+    ]
+    table["n_pairs"] = table["n_pairs"].fillna(0).astype(int)
+    table = table[order]
+    outcome_rank = {o: i for i, o in enumerate(outcomes)}
+    return table.sort_values(
+        ["point", "outcome"], key=lambda s: s.map(outcome_rank) if s.name == "outcome" else s, kind="stable"
+    ).reset_index(drop=True)

@@ -1,21 +1,35 @@
-"""Run many (scenario, seed) tasks in-process or on a pool of worker processes.
+"""Run many simulations on any ``concurrent.futures.Executor``.
 
-Every task goes through the one contract ``run(scenario, seed)``; results come back in
-task order whatever the number of workers, so output is identical row for row.
+One loop, :func:`iter_completed`, submits work to an executor and hands back each result
+as it finishes: in this process when there is no executor, on a process pool for
+``workers > 1``, or on a Dask cluster through ``distributed.Client(...).get_executor()``
+(:func:`open_executor`). ``compare`` (via :func:`run_tasks`) and ``sweep`` both use it.
+Every task goes through the one contract ``run(scenario, seed)``; callers put results back
+in task order, so output is identical row for row whatever the executor.
 """
 
 from __future__ import annotations
 
+import logging
+import multiprocessing
 import os
 import sys
-from collections.abc import Callable, Iterable
-from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_completed
+from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import TypeVar
 
 import pandas as pd
 
+from ..errors import OrgsimError
 from ..runner import Results, run
 from ..scenario import Scenario
+
+BACKENDS = ("process", "dask")
+
+T = TypeVar("T")
+R = TypeVar("R")
 
 
 @dataclass(frozen=True)
@@ -56,30 +70,119 @@ def run_tasks(
     """Run ``tasks`` and return ``fn(task)`` for each, in task order.
 
     ``workers == 1`` runs in this process; more uses a process pool (or ``executor`` if
-    given). A progress bar goes to stderr when ``progress`` is true.
+    given). A progress bar goes to stderr when ``progress`` is true. The first task that
+    raises stops the batch and its exception propagates.
     """
     tasks = list(tasks)
     bar = _progress_bar(len(tasks), progress)
     results: list[pd.DataFrame | None] = [None] * len(tasks)
     try:
-        if executor is None and workers <= 1:
-            for i, task in enumerate(tasks):
-                results[i] = fn(task)
+        with open_executor("process", max(1, workers)) if executor is None else _borrowed(executor) as pool:
+            for i, future in iter_completed(fn, tasks, pool):
+                results[i] = future.result()
                 bar.update(1)
-        else:
-            own = executor is None
-            pool = executor or ProcessPoolExecutor(max_workers=workers)
-            try:
-                futures = {pool.submit(fn, task): i for i, task in enumerate(tasks)}
-                for future in as_completed(futures):
-                    results[futures[future]] = future.result()
-                    bar.update(1)
-            finally:
-                if own:
-                    pool.shutdown(cancel_futures=True)
     finally:
         bar.close()
     return results  # type: ignore[return-value]
+
+
+def iter_completed(fn: Callable[[T], R], items: Sequence[T], executor: Executor | None = None) -> Iterator[tuple[int, Future]]:
+    """Submit ``fn(item)`` for every item and yield ``(index, future)`` as each one finishes.
+
+    Without an executor the items run one after another in this process (each wrapped in
+    an already-finished future, so callers handle both cases alike). The futures are
+    finished when yielded; ``future.result()`` returns the value or raises the task's
+    exception. Leaving the loop early cancels what has not started.
+    """
+    if executor is None:
+        for i, item in enumerate(items):
+            future: Future = Future()
+            try:
+                future.set_result(fn(item))
+            except Exception as exc:  # handed to the caller through the future, as a pool would
+                future.set_exception(exc)
+            yield i, future
+        return
+    futures = {executor.submit(fn, item): i for i, item in enumerate(items)}
+    try:
+        for future in as_completed(futures):
+            yield futures[future], future
+    finally:
+        for future in futures:
+            future.cancel()
+
+
+@contextmanager
+def _borrowed(executor: Executor) -> Iterator[Executor]:
+    """An executor the caller owns: used, not shut down."""
+    yield executor
+
+
+@contextmanager
+def open_executor(backend: str = "process", workers: int = 1, scheduler: str | None = None) -> Iterator[Executor | None]:
+    """An executor for ``backend``, shut down on exit.
+
+    * ``process`` with one worker: ``None`` -- run in this process (no pickling, easy to debug);
+    * ``process`` with more: a ``ProcessPoolExecutor`` of ``workers`` processes;
+    * ``dask``: ``distributed.Client(scheduler).get_executor()``; without a scheduler
+      address, a ``LocalCluster`` of ``workers`` single-threaded worker processes is started
+      and closed again. Workers of an existing cluster need orgsim installed.
+    """
+    if backend not in BACKENDS:
+        raise OrgsimError(f"backend {backend!r}: allowed backends are {', '.join(BACKENDS)}")
+    if workers < 1:
+        raise OrgsimError(f"workers = {workers}: must be at least 1")
+    if backend == "process":
+        if scheduler is not None:
+            raise OrgsimError("--scheduler goes with --backend dask")
+        if workers == 1:
+            yield None
+            return
+        # Spawned, not forked: a fork copies the parent's threads' locks (tqdm's monitor,
+        # Dask's event loop) and Mesa's batch runner sets "spawn" globally on import anyway;
+        # naming it keeps behaviour the same whatever was imported first.
+        pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
+        try:
+            yield pool
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+        return
+    try:
+        from distributed import Client, LocalCluster
+    except ImportError:
+        raise OrgsimError("the dask backend needs the optional extra: pip install 'orgsim[dask]'") from None
+    cluster = None
+    if scheduler is None:
+        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=logging.ERROR)
+        client = Client(cluster)
+    else:
+        try:
+            client = Client(scheduler, timeout="20s")
+        except (OSError, TimeoutError) as exc:
+            raise OrgsimError(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from None
+    try:
+        # pure=False: every submission is its own task, never merged with an equal-looking one.
+        yield client.get_executor(pure=False)
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+
+
+def executor_slots(executor: Executor | None) -> int:
+    """How many tasks ``executor`` runs at once (1 in-process; best guess otherwise)."""
+    if executor is None:
+        return 1
+    workers = getattr(executor, "_max_workers", None)
+    if workers:
+        return int(workers)
+    client = getattr(executor, "_client", None)
+    if client is not None:
+        try:
+            return max(1, sum(client.nthreads().values()))
+        except Exception:  # a scheduler that cannot answer: fall back to a guess
+            return 1
+    return 1
 
 
 def _progress_bar(total: int, enabled: bool):
