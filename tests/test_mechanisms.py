@@ -1,0 +1,490 @@
+"""One test per behavioural mechanism, each stating the behaviour it checks.
+
+The tests drive agents directly (a decision on a model instance) where a mechanism is a
+decision rule, and compare short paired runs (same seeds) where it is an emergent effect.
+They assert directions and known values, not calibrated levels.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from simulation import load_scenario, run
+from simulation.agents.marketer import BROAD_GRID, THRESHOLD_GRID
+from simulation.behaviour import response_decay, timing_factor
+from simulation.leads import Source, Stage
+from simulation.metrics import marketing_trust, sales_trust
+from simulation.model import OrgModel
+
+SEEDS = (1, 2, 3)
+
+
+def mean_summary(scenario, column: str, days: int = 63, seeds=SEEDS) -> float:
+    return float(np.mean([run(scenario, seed=s, days=days).summary[column].iloc[0] for s in seeds]))
+
+
+# --------------------------------------------------------------------------- MQL threshold
+
+
+def test_volume_kpi_pushes_the_mql_threshold_down_and_the_mix_to_broad_campaigns(small):
+    """Marketers paid on MQL volume drop the threshold below the default at once and buy broad,
+    low-intent campaigns; marketers paid on revenue who can see what sales can work (a feedback
+    routine) keep a threshold at least as high, a more targeted mix, and send fewer MQLs."""
+    volume = small("separate_targets", {"collaboration.feedback_routine": True})
+    revenue = volume.with_overrides({"marketing.kpi": "revenue"})
+    out = {}
+    for label, sc in (("volume", volume), ("revenue", revenue)):
+        runs = [run(sc, seed=s, days=40) for s in (1, 2)]
+        daily = pd.concat([r.daily for r in runs])
+        after_first_week = daily[daily["day"] >= 5]
+        out[label] = {
+            "final_threshold": np.mean([r.summary["final_mql_threshold"].iloc[0] for r in runs]),
+            "mean_threshold": after_first_week["mql_threshold"].mean(),
+            "broad": after_first_week["broad_campaign_share"].mean(),
+            "mqls": np.mean([r.summary["mqls"].iloc[0] for r in runs]),
+        }
+    v, r = out["volume"], out["revenue"]
+    assert v["final_threshold"] < volume.marketing.default_mql_threshold
+    assert v["final_threshold"] <= r["final_threshold"] + 1e-9
+    assert v["mean_threshold"] < r["mean_threshold"]
+    assert v["broad"] > r["broad"]
+    assert v["mqls"] > r["mqls"]
+
+
+def test_marketer_decision_threshold_is_lower_under_volume_kpi_than_revenue_with_known_capacity(small, stepped):
+    """Same marketer, same beliefs and lead scores: only the pay plan changes the chosen threshold."""
+    model = stepped(small("separate_targets"), 6, seed=3)
+    m = model.marketers[0]
+    assert m.score_samples, "the marketer should have seen lead scores after a week"
+
+    m.kpi, m.shared_weight = "mql_volume", 0.0
+    m.decide()
+    volume_threshold, volume_broad = m.threshold, m.broad_share
+
+    m.kpi, m.shared_weight = "revenue", 0.0
+    m.capacity_belief = 50.0  # sales can work about 50 of this marketer's leads a quarter
+    m.decide()
+    revenue_threshold, revenue_broad = m.threshold, m.broad_share
+
+    assert volume_threshold < revenue_threshold
+    assert volume_threshold == pytest.approx(m._threshold_floor())  # volume: as low as defensible
+    assert volume_broad >= revenue_broad
+    # The volume utility never rises with the threshold (each step up loses MQLs).
+    m.kpi = "mql_volume"
+    u = m.expected_utility(THRESHOLD_GRID, BROAD_GRID)
+    assert np.all(np.diff(u, axis=0) <= 1e-12)
+
+
+def test_sla_definition_binds_the_threshold_floor(small, stepped):
+    """Under an SLA, marketers may not send leads below the agreed MQL definition, whatever their KPI."""
+    sc = small("sla", {"marketing.kpi": "mql_volume"})
+    model = stepped(sc, 6, seed=1)
+    definition = sc.sla.mql_definition_score
+    for m in model.marketers:
+        m.decide()
+        assert m.threshold >= definition - 1e-9
+
+
+# --------------------------------------------------------------------------- trust and blame
+
+
+def test_blame_lowers_trust_on_both_sides_and_the_blamed_side_more(small):
+    """A CMO blaming sales: everyone's trust falls; sales (the blamed side) loses more, and morale."""
+    model = OrgModel(small("separate_targets", {"behaviour.blame_strength": 0.1}), seed=0)
+    cmo = next(l for l in model.leaders if l.title == "cmo")
+    vp = next(l for l in model.leaders if l.title == "vp_sales")
+    before = {id(p): (p.trust, p.morale) for p in model.people()}
+    st0, mt0 = sales_trust(model), marketing_trust(model)
+
+    model.blame(cmo)
+
+    assert model.blame_events == 1
+    assert sales_trust(model) == pytest.approx(st0 - 0.1)
+    assert marketing_trust(model) < mt0
+    for ae in model.aes:
+        assert ae.trust == pytest.approx(before[id(ae)][0] - 0.1)
+        assert ae.morale < before[id(ae)][1]
+    for m in model.marketers:
+        assert m.trust == pytest.approx(before[id(m)][0] - 0.05)
+        assert m.morale == before[id(m)][1]
+    assert vp.trust == pytest.approx(before[id(vp)][0] - 0.1)
+    assert cmo.trust == pytest.approx(before[id(cmo)][0] - 0.05)
+
+
+def test_trust_never_leaves_zero_one_under_repeated_blame(small):
+    model = OrgModel(small("separate_targets", {"behaviour.blame_strength": 0.3}), seed=0)
+    vp = next(l for l in model.leaders if l.title == "vp_sales")
+    for _ in range(10):
+        model.blame(vp)
+    assert all(0.0 <= p.trust <= 1.0 for p in model.people())
+    assert all(p.trust == 0.0 for p in model.marketers)
+
+
+def test_rejected_leads_lower_the_workers_trust_and_accepted_ones_raise_it(small):
+    """A worker who touches marketing leads that turn out bad trusts marketing less; good leads, more."""
+    model = OrgModel(small("separate_targets", {"sdr.headcount": 0}), seed=0)  # AEs work the leads
+    ae_bad, ae_good = model.aes[0], model.aes[1]
+    t_bad, t_good = ae_bad.trust, ae_good.trust
+    workers = np.array([ae_bad.unique_id] * 10 + [ae_good.unique_id] * 10)
+    good = np.array([False] * 10 + [True] * 10)
+    src = np.full(20, Source.CAMPAIGN_BROAD, dtype=np.int8)
+    model._trust_from_experience(workers, good, src)
+    assert ae_bad.trust < t_bad
+    assert ae_good.trust > t_good
+    # Leads that are not marketing's (outbound) do not move trust in marketing.
+    t = ae_bad.trust
+    model._trust_from_experience(workers[:10], good[:10], np.full(10, Source.SDR_OUTBOUND, dtype=np.int8))
+    assert ae_bad.trust == t
+
+
+def test_worse_leads_lower_sales_trust_in_marketing_over_a_run(small):
+    """Paired runs: marketing targeting an ICP far from sales' (strategy unclear) sends leads sales
+    rejects, and sales' trust in marketing ends lower than when both target the same accounts."""
+    base = small(
+        "separate_targets",
+        {"sdr.owner": "sales", "behaviour.blame_strength": 0.0, "behaviour.trust_learning_rate": 0.02},
+    )
+    aligned = base.with_overrides({"strategy_clarity": 1.0})
+    divergent = base.with_overrides({"strategy_clarity": 0.0, "behaviour.icp_divergence": 1.0})
+    for seed in SEEDS:
+        a = run(aligned, seed=seed, days=63).summary.iloc[0]
+        d = run(divergent, seed=seed, days=63).summary.iloc[0]
+        assert d["mql_acceptance_rate"] < a["mql_acceptance_rate"]
+        assert d["trust_sales_in_marketing"] < a["trust_sales_in_marketing"]
+
+
+def test_leads_never_worked_lower_marketers_trust_in_sales(small):
+    """Marketers whose MQLs age out untouched (one SDR for the whole flow) trust sales less than
+    marketers whose leads are worked (a large SDR team)."""
+    base = small("separate_targets", {"behaviour.blame_strength": 0.0})
+    starved = base.with_overrides({"sdr.headcount": 1})
+    staffed = base.with_overrides({"sdr.headcount": 16})
+    for seed in (1, 2):
+        ms = OrgModel(starved, seed=seed)
+        mf = OrgModel(staffed, seed=seed)
+        for _ in range(40):
+            ms.step()
+            mf.step()
+        assert np.mean([m.trust for m in ms.marketers]) < np.mean([m.trust for m in mf.marketers])
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "model bug: SDR.trust is trust in marketing's leads (initialised from "
+        "trust_initial_sales_in_marketing, moved by _trust_from_experience), but "
+        "metrics.marketing_trust averages marketing-owned SDRs into 'marketing's trust in sales'"
+    ),
+)
+def test_bad_marketing_leads_seen_by_sdrs_do_not_lower_marketings_trust_in_sales(small):
+    """Junk leads lower the trust of those who receive them, not marketing's trust in sales."""
+    model = OrgModel(small("separate_targets"), seed=0)  # SDRs owned by marketing
+    before = marketing_trust(model)
+    marketers_before = [m.trust for m in model.marketers]
+    sdr_ids = np.array([s.unique_id for s in model.sdrs] * 20)
+    for _ in range(20):
+        model._trust_from_experience(sdr_ids, np.zeros(len(sdr_ids), bool), np.full(len(sdr_ids), Source.INBOUND, np.int8))
+    assert [m.trust for m in model.marketers] == marketers_before
+    assert marketing_trust(model) == pytest.approx(before)
+
+
+# --------------------------------------------------------------------------- response decay
+
+
+def test_response_decay_known_values_hbr_2011():
+    """Known-value regression: 1 within the hour, 1/7 at two hours, 1/60 at 24 hours and beyond."""
+    assert response_decay(0.1) == pytest.approx(1.0)
+    assert response_decay(1.0) == pytest.approx(1.0)
+    assert response_decay(2.0) == pytest.approx(1 / 7)
+    assert response_decay(24.0) == pytest.approx(1 / 60)
+    assert response_decay(500.0) == pytest.approx(1 / 60)
+    assert response_decay(np.nan) == pytest.approx(1.0)  # no inbound moment: counts as immediate
+    np.testing.assert_allclose(response_decay(np.array([1.0, 2.0, 24.0])), [1.0, 1 / 7, 1 / 60])
+    # Log-linear in log(hours) between the calibration points.
+    h = np.sqrt(2.0 * 24.0)
+    assert response_decay(h) == pytest.approx(np.sqrt((1 / 7) * (1 / 60)))
+
+
+def test_timing_factor_known_values_and_persistent_share():
+    assert timing_factor(0.5, 0.35) == pytest.approx(1.0)
+    assert timing_factor(24.0, 0.35) == pytest.approx(0.35 + 0.65 / 60)
+    assert timing_factor(24.0, 0.0) == pytest.approx(1 / 60)
+    assert timing_factor(100.0, 1.0) == pytest.approx(1.0)
+
+
+def test_later_first_touch_never_qualifies_more():
+    hours = np.concatenate([np.linspace(0, 3, 200), np.geomspace(3, 2000, 300)])
+    for curve in (response_decay(hours), timing_factor(hours, 0.35)):
+        assert np.all(np.diff(curve) <= 1e-12)
+        assert np.all((curve > 0) & (curve <= 1))
+    assert response_decay(1.5) < response_decay(1.0)
+    assert response_decay(23.0) > response_decay(24.0)
+
+
+def test_a_later_first_touch_qualifies_fewer_leads_in_the_model(small):
+    """Identical reached buyers, touched after half an hour or after two days: the late ones become
+    SQLs less often, in the ratio of the timing factors."""
+    sc = small("separate_targets", {"behaviour.response_decay_persistent_share": 0.35})
+    model = OrgModel(sc, seed=7)
+    L, mk = model.leads, model.market
+    n = 1400
+    accounts = np.arange(2 * n, dtype=np.int32)
+    mk.in_market[accounts] = True
+    mk.open_opportunity[accounts] = False
+    ae = model.aes[0].unique_id
+    idx = L.add(
+        0,
+        Stage.SAL,
+        account=accounts,
+        source=np.full(2 * n, Source.INBOUND, np.int8),
+        intent=np.full(2 * n, 0.8, np.float32),
+        score=np.full(2 * n, 0.7, np.float32),
+        worker=np.full(2 * n, ae),
+        contacted=np.ones(2 * n, bool),
+    )
+    L.sal_day[idx] = 0
+    L.speed_to_lead_hours[idx[:n]] = 0.5
+    L.speed_to_lead_hours[idx[n:]] = 48.0
+    model._qualify(idx, np.ones(len(model._by_id)))
+    fast = (L.stage[idx[:n]] == Stage.SQL).mean()
+    slow = (L.stage[idx[n:]] == Stage.SQL).mean()
+    assert slow < fast
+    expected_ratio = timing_factor(48.0, 0.35) / timing_factor(0.5, 0.35)
+    assert slow / fast == pytest.approx(expected_ratio, abs=0.08)
+
+
+# --------------------------------------------------------------------------- quarter end
+
+
+def _ae_day(model, ae, days_left: int, bookings: float):
+    model.days_left_in_quarter = days_left
+    ae.bookings_this_quarter = bookings
+    ae.open_deals, ae.late_deals = 10, 4
+    ae.step()
+    return ae.deal_hours, ae.lead_hours, ae.attention_late, ae.reservation()
+
+
+def test_quarter_end_ae_below_quota_shifts_hours_to_late_stage_deals(small):
+    """Inside the quarter-end window an AE below quota gives late-stage deals more hours and leads
+    fewer (deal bunching); mid-quarter, or once at quota, the AE does not."""
+    sc = small("separate_targets")
+    model = OrgModel(sc, seed=0)
+    ae = model.aes[0]
+    window = sc.sales.quarter_end_window_days
+    mid = _ae_day(model, ae, days_left=window + 20, bookings=0.0)
+    end = _ae_day(model, ae, days_left=max(window - 2, 0), bookings=0.0)
+    end_at_quota = _ae_day(model, ae, days_left=max(window - 2, 0), bookings=2 * ae.quota)
+
+    assert end[0] > mid[0], "more deal hours at quarter end"
+    assert end[1] < mid[1], "fewer lead hours at quarter end"
+    assert end[2] > mid[2] == pytest.approx(1.0), "late-stage deals get more than their usual attention"
+    assert end[3] > mid[3], "a pressed AE demands more of a lead before touching it"
+    assert end_at_quota[0] == pytest.approx(mid[0]) and end_at_quota[1] == pytest.approx(mid[1])
+    assert end_at_quota[3] == pytest.approx(mid[3])
+    # Hours are conserved: deals plus leads equal the day's capacity.
+    assert end[0] + end[1] == pytest.approx(mid[0] + mid[1])
+
+
+def test_quarter_end_deal_attention_reaches_late_deals_in_the_model(small, stepped):
+    """In the model, late-stage deals of AEs below quota accumulate more attention per day inside the
+    quarter-end window than the same deals mid-quarter."""
+    model = stepped(small("separate_targets"), 30, seed=2)
+    L = model.leads
+    sql = L.open_in(Stage.SQL)
+    assert len(sql) > 0
+    for ae in model.aes:
+        ae.bookings_this_quarter = 0.0
+    model.count_deals()
+
+    def attention_gain(days_left):
+        model.days_left_in_quarter = days_left
+        for ae in model.aes:
+            ae.step()
+        late = model._is_late(sql)
+        before = L.attention_sum[sql].copy()
+        model.work_deals()
+        gain = L.attention_sum[sql] - before
+        L.attention_sum[sql] = before
+        return gain[late].mean() if late.any() else np.nan
+
+    mid = attention_gain(40)
+    end = attention_gain(3)
+    if np.isnan(mid):
+        pytest.skip("no late-stage deal open on this day")
+    assert end > mid
+
+
+# --------------------------------------------------------------------------- feedback
+
+
+def test_feedback_sharpens_scoring_moves_icp_and_beliefs(small):
+    """Sales feedback lowers a marketer's score noise (known value), moves marketing's ICP toward
+    sales' along the straight line, and moves the belief about the source toward what sales saw."""
+    sc = small("separate_targets")
+    model = OrgModel(sc, seed=0)
+    b = sc.behaviour
+    m = model.marketers[0]
+    noise0 = m.score_noise
+    icp0 = m.icp_point.copy()
+    gap0 = np.linalg.norm(icp0 - model.sales_icp)
+    assert gap0 > 0
+    belief0 = dict(m.belief_good)
+
+    m.receive_feedback({int(Source.CAMPAIGN_BROAD): (200, 20)}, None)
+
+    assert m.score_noise == pytest.approx(b.score_noise_initial / (1 + b.feedback_learning * 200))
+    assert m.score_noise < noise0
+    gap1 = np.linalg.norm(m.icp_point - model.sales_icp)
+    assert gap1 < gap0
+    # The ICP moves straight toward sales' ICP.
+    step = m.icp_point - icp0
+    toward = model.sales_icp - icp0
+    assert step[0] * toward[1] - step[1] * toward[0] == pytest.approx(0.0, abs=1e-12)
+    assert np.dot(step, toward) > 0
+    # Belief about broad campaigns fell toward the 10% sales saw; other sources untouched.
+    assert 0.1 < m.belief_good[Source.CAMPAIGN_BROAD] < belief0[Source.CAMPAIGN_BROAD]
+    assert m.belief_good[Source.INBOUND] == belief0[Source.INBOUND]
+    assert m.belief_good[Source.CAMPAIGN_TARGETED] == belief0[Source.CAMPAIGN_TARGETED]
+
+    # Good news moves the belief back up; capacity, when seen, is believed.
+    low = m.belief_good[Source.CAMPAIGN_BROAD]
+    m.receive_feedback({int(Source.CAMPAIGN_BROAD): (50, 50)}, 123.0)
+    assert m.belief_good[Source.CAMPAIGN_BROAD] > low
+    assert m.capacity_belief == 123.0
+    assert m.score_noise < noise0 / (1 + b.feedback_learning * 200) + 1e-12
+
+
+def test_no_feedback_changes_nothing(small):
+    model = OrgModel(small("separate_targets"), seed=0)
+    m = model.marketers[0]
+    state = (m.score_noise, m.icp_point.copy(), dict(m.belief_good), m.capacity_belief)
+    m.receive_feedback({}, None)
+    assert m.score_noise == state[0]
+    np.testing.assert_array_equal(m.icp_point, state[1])
+    assert m.belief_good == state[2] and m.capacity_belief == state[3]
+
+
+def test_feedback_routine_improves_marketing_scoring_over_a_run(small):
+    """With a standing feedback routine sales gives more feedback, and marketers end with less score
+    noise and an ICP closer to sales' than without it (paired seeds)."""
+    off = small("separate_targets")
+    on = off.with_overrides({"collaboration.feedback_routine": True})
+    for seed in (1, 2):
+        m_off, m_on = OrgModel(off, seed=seed), OrgModel(on, seed=seed)
+        for _ in range(40):
+            m_off.step()
+            m_on.step()
+        assert m_on.feedback_given > m_off.feedback_given
+        assert np.mean([m.score_noise for m in m_on.marketers]) < np.mean([m.score_noise for m in m_off.marketers])
+        gap = lambda mod: np.mean([np.linalg.norm(m.icp_point - mod.sales_icp) for m in mod.marketers])  # noqa: E731
+        assert gap(m_on) < gap(m_off)
+
+
+# --------------------------------------------------------------------------- SLA
+
+
+def test_sla_reduces_the_share_of_mqls_never_worked(small):
+    """The same design with and without an SLA (same seeds): with it, fewer marketing MQLs age out
+    untouched (the agreed definition stops sub-par leads flooding the queue; agreed leads are
+    worked first)."""
+    without = small("separate_targets")
+    with_sla = without.with_overrides({"sla.enabled": True})
+    nw_without = mean_summary(without, "share_never_worked")
+    nw_with = mean_summary(with_sla, "share_never_worked")
+    assert nw_with < nw_without
+    assert nw_without > 0.05, "the test needs a design that leaves leads unworked"
+
+
+def test_sla_records_breaches_only_when_enabled(small):
+    sla = small("sla", {"sdr.headcount": 2})
+    no_sla = sla.with_overrides({"sla.enabled": False})
+    assert run(sla, seed=1, days=30).summary["sla_breaches"].iloc[0] > 0
+    assert run(no_sla, seed=1, days=30).summary["sla_breaches"].iloc[0] == 0
+
+
+# --------------------------------------------------------------------------- designs are levers
+
+
+def test_identical_levers_give_identical_results(small):
+    """A design is its lever settings: the `sla` preset and `separate_targets` with the same levers
+    set by hand give the same numbers."""
+    preset = small("sla")
+    by_hand = small(
+        "separate_targets",
+        {
+            "marketing.kpi": "sla_mqls",
+            "sla": {
+                "enabled": True,
+                "mql_definition_score": 0.55,
+                "first_touch_hours": 24,
+                "min_attempts": 6,
+                "reject_window_days": 5,
+                "breach_review": True,
+            },
+        },
+    )
+    assert by_hand.model_dump(exclude={"name", "description"}) == preset.model_dump(exclude={"name", "description"})
+    a = run(preset, seed=11, days=40)
+    b = run(by_hand, seed=11, days=40)
+    pd.testing.assert_frame_equal(a.summary.drop(columns="scenario"), b.summary.drop(columns="scenario"))
+    pd.testing.assert_frame_equal(a.daily.drop(columns="scenario"), b.daily.drop(columns="scenario"))
+
+
+def test_the_name_of_a_design_does_not_change_its_results(small):
+    sc = small("combined_revenue_org")
+    renamed = sc.with_overrides({"name": "a_completely_different_name", "description": "anything"})
+    a = run(sc, seed=5, days=40)
+    b = run(renamed, seed=5, days=40)
+    assert b.summary["scenario"].iloc[0] == "a_completely_different_name"
+    pd.testing.assert_frame_equal(a.summary.drop(columns="scenario"), b.summary.drop(columns="scenario"))
+    pd.testing.assert_frame_equal(a.daily.drop(columns="scenario"), b.daily.drop(columns="scenario"))
+    pd.testing.assert_frame_equal(a.leads, b.leads)
+
+
+def test_designs_share_the_same_market_under_the_same_seed(small):
+    """Common random numbers: every design starts from the same accounts for a given seed."""
+    markets = [OrgModel(small(name), seed=4).market for name in ("separate_targets", "outsourced_sdr", "combined_revenue_org")]
+    for mk in markets[1:]:
+        np.testing.assert_array_equal(mk.attributes, markets[0].attributes)
+        np.testing.assert_array_equal(mk.segment, markets[0].segment)
+        np.testing.assert_array_equal(mk.in_market, markets[0].in_market)
+        np.testing.assert_array_equal(mk.deal_size, markets[0].deal_size)
+
+
+def test_a_lever_change_does_change_results(small):
+    """The counterpart of the identity tests: a lever that matters does move outcomes."""
+    a = run(small("separate_targets"), seed=5, days=40).summary.iloc[0]
+    b = run(small("separate_targets", {"marketing.kpi": "revenue"}), seed=5, days=40).summary.iloc[0]
+    assert a["mqls"] != b["mqls"]
+
+
+def test_combined_org_has_one_leader_and_nobody_to_blame(small, stepped):
+    model = stepped(small("combined_revenue_org", {"behaviour.trust_initial_sales_in_marketing": 0.0}), 130, seed=1)
+    assert [l.title for l in model.leaders] == ["cro"]
+    assert model.blame_events == 0
+
+
+def test_reorganisation_costs_capacity_only_in_the_combined_structure(small):
+    """Combining the org loses capacity at the start of the transition, recovering linearly."""
+    sc = small("combined_revenue_org")
+    lead = sc.leadership
+    combined = OrgModel(sc, seed=0)
+    combined.step()
+    assert combined.transition_factor == pytest.approx(1 - lead.reorg_capacity_loss)
+    half = lead.reorg_transition_days // 2
+    for _ in range(half):  # days 1 .. half
+        combined.step()
+    assert combined.transition_factor == pytest.approx(1 - lead.reorg_capacity_loss * (1 - half / lead.reorg_transition_days))
+    separate = OrgModel(small("combined_revenue_org", {"structure": "separate"}), seed=0)
+    separate.step()
+    assert separate.transition_factor == 1.0
+
+
+@pytest.mark.parametrize("name", ["separate_targets", "sla"])
+def test_presets_load_and_run_briefly(name):
+    """Sanity: a preset runs end to end with its own name in the output."""
+    res = run(load_scenario(name).with_overrides({"market.n_accounts": 1000}), seed=0, days=5)
+    assert res.summary["scenario"].iloc[0] == name
+    assert len(res.daily) == 5

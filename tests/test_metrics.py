@@ -1,0 +1,232 @@
+"""The results contract: summary and daily columns, and how the composite metrics are built."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from simulation import run
+from simulation.leads import STAGE_NAMES
+from simulation.metrics import FRICTION_COMPONENTS
+
+# Issue 2, item 7: the summary has at least these columns.
+REQUIRED_SUMMARY_COLUMNS = [
+    "scenario",
+    "seed",
+    "replication",
+    "leads_created",
+    "mqls",
+    "mqls_accepted",
+    "mqls_rejected",
+    "mqls_never_worked",
+    "sqls",
+    "opportunities",
+    "deals_won",
+    "deals_lost",
+    "deals_no_decision",
+    "bookings",
+    "pipeline_created",
+    "mql_acceptance_rate",
+    "win_rate",
+    "median_speed_to_lead_hours",
+    "share_never_worked",
+    "sla_breaches",
+    "blame_events",
+    "friction_index",
+    "trust_sales_in_marketing",
+    "trust_marketing_in_sales",
+    "total_cost",
+    "cac",
+    "quota_attainment_share",
+]
+
+# Issue 2, item 7: the daily series holds stage counts, open pipeline value, bookings,
+# costs, trust each way and the friction components.
+REQUIRED_DAILY_COLUMNS = [
+    "scenario",
+    "seed",
+    "replication",
+    "day",
+    *(f"stage_{s}" for s in STAGE_NAMES),
+    "open_pipeline_value",
+    "bookings",
+    "total_cost",
+    "trust_sales_in_marketing",
+    "trust_marketing_in_sales",
+    "friction_index",
+    *(f"friction_{c}" for c in FRICTION_COMPONENTS),
+]
+
+
+@pytest.fixture(scope="module")
+def baseline():
+    """separate_targets on a small market for one quarter (so quarterly metrics exist)."""
+    from simulation import load_scenario
+
+    sc = load_scenario("separate_targets").with_overrides({"market.n_accounts": 3000})
+    return run(sc, seed=3, replication=4, days=64)
+
+
+def test_summary_has_every_required_column_and_one_row(baseline):
+    s = baseline.summary
+    missing = [c for c in REQUIRED_SUMMARY_COLUMNS if c not in s.columns]
+    assert not missing, f"missing summary columns: {missing}"
+    assert len(s) == 1
+    assert list(s.columns[:3]) == ["scenario", "seed", "replication"]
+    row = s.iloc[0]
+    assert row["scenario"] == "separate_targets"
+    assert row["seed"] == 3 and row["replication"] == 4
+    assert len(set(s.columns)) == len(s.columns), "duplicate column names"
+
+
+def test_summary_values_are_plain_numbers(baseline):
+    row = baseline.summary.iloc[0]
+    for c in REQUIRED_SUMMARY_COLUMNS[1:]:
+        assert isinstance(row[c], (int, float, np.integer, np.floating)), f"{c} is {type(row[c])}"
+
+
+def test_daily_has_every_required_column_one_row_per_day(baseline):
+    d = baseline.daily
+    missing = [c for c in REQUIRED_DAILY_COLUMNS if c not in d.columns]
+    assert not missing, f"missing daily columns: {missing}"
+    assert d["day"].tolist() == list(range(64))
+    assert set(d["scenario"]) == {"separate_targets"} and set(d["seed"]) == {3} and set(d["replication"]) == {4}
+    assert d["quarter"].tolist() == [1] * 63 + [2]
+
+
+@pytest.mark.parametrize("name", ["sla", "outsourced_sdr"])
+def test_scenario_column_is_the_preset_name(name):
+    from simulation import load_scenario
+
+    res = run(load_scenario(name).with_overrides({"market.n_accounts": 1000}), seed=0, days=10)
+    assert res.summary["scenario"].tolist() == [name]
+    res = run(name, seed=0, days=3)  # by preset name
+    assert res.summary["scenario"].tolist() == [name]
+
+
+def test_friction_index_is_the_mean_of_its_components(baseline):
+    row = baseline.summary.iloc[0]
+    comps = [float(row[f"friction_{c}"]) for c in FRICTION_COMPONENTS]
+    assert all(0 <= v <= 1 for v in comps)
+    assert row["friction_index"] == pytest.approx(np.mean(comps))
+    d = baseline.daily
+    np.testing.assert_allclose(d["friction_index"], d[[f"friction_{c}" for c in FRICTION_COMPONENTS]].mean(axis=1))
+
+
+def test_friction_components_agree_with_the_summary_they_summarise(baseline):
+    row = baseline.summary.iloc[0]
+    assert row["friction_share_never_worked"] == pytest.approx(row["share_never_worked"])
+    # No agency or outbound MQLs in this design: rejection rate is 1 - acceptance rate.
+    assert row["friction_mql_rejection_rate"] == pytest.approx(1 - row["mql_acceptance_rate"])
+    assert row["friction_sla_breach_rate"] == 0.0 and row["sla_breaches"] == 0  # no SLA
+    assert 0.0 <= row["friction_blame_rate"] <= min(1.0, row["blame_events"] / 2)
+    mean_trust = (row["trust_sales_in_marketing"] + row["trust_marketing_in_sales"]) / 2
+    assert row["friction_trust_deficit"] == pytest.approx(1 - mean_trust)
+    fb = row["feedback_given"] + row["feedback_withheld"]
+    assert row["friction_feedback_withheld"] == pytest.approx(row["feedback_withheld"] / fb if fb else 0.0)
+
+
+def test_money_columns_are_consistent(baseline):
+    row = baseline.summary.iloc[0]
+    costs = [c for c in baseline.summary.columns if c.startswith("cost_")]
+    assert costs
+    assert row["total_cost"] == pytest.approx(sum(row[c] for c in costs))
+    if row["deals_won"]:
+        assert row["cac"] == pytest.approx(row["total_cost"] / row["deals_won"])
+    else:
+        assert math.isnan(row["cac"])
+    d = baseline.daily
+    assert d["bookings"].sum() == pytest.approx(row["bookings"])
+    assert d["bookings_cumulative"].iloc[-1] == pytest.approx(row["bookings"])
+    assert d["total_cost"].iloc[-1] == pytest.approx(row["total_cost"])
+    assert d["pipeline_created"].iloc[-1] == pytest.approx(row["pipeline_created"])
+    # Won deals' values add up to bookings.
+    won = baseline.leads[baseline.leads["stage"] == "won"]
+    assert won["value"].sum() == pytest.approx(row["bookings"])
+
+
+def test_counts_agree_with_the_lead_table(baseline):
+    row = baseline.summary.iloc[0]
+    leads = baseline.leads
+    stages = leads["stage"].value_counts()
+    assert len(leads) == row["leads_created"]
+    assert stages.get("won", 0) == row["deals_won"]
+    assert stages.get("lost", 0) == row["deals_lost"]
+    assert stages.get("no_decision", 0) == row["deals_no_decision"]
+    assert stages.get("rejected", 0) == row["mqls_rejected"]
+    assert stages.get("never_worked", 0) == row["mqls_never_worked"]
+    assert (leads["mql_day"] >= 0).sum() == row["mqls"]
+    assert (leads["sql_day"] >= 0).sum() == row["sqls"]
+    last = baseline.daily.iloc[-1]
+    for s in STAGE_NAMES:
+        assert last[f"stage_{s}"] == stages.get(s, 0), s
+
+
+def test_speed_to_lead_and_rates_are_computed_from_leads(baseline):
+    row = baseline.summary.iloc[0]
+    leads = baseline.leads
+    marketing = leads["source"].isin(["inbound", "campaign_broad", "campaign_targeted"]) & (leads["mql_day"] >= 0)
+    touched = marketing & (leads["first_touch_day"] >= 0)
+    assert row["median_speed_to_lead_hours"] == pytest.approx(float(np.median(leads.loc[touched, "speed_to_lead_hours"])), rel=1e-6)
+    decided = row["deals_won"] + row["deals_lost"] + row["deals_no_decision"]
+    if decided:
+        assert row["win_rate"] == pytest.approx(row["deals_won"] / decided)
+    acc_rej = row["mqls_accepted"] + row["mqls_rejected"]
+    assert row["mql_acceptance_rate"] == pytest.approx(row["mqls_accepted"] / acc_rej)
+
+
+def test_quota_attainment_needs_a_finished_quarter():
+    from simulation import load_scenario
+
+    sc = load_scenario("separate_targets").with_overrides({"market.n_accounts": 1000})
+    assert math.isnan(run(sc, seed=0, days=20).summary["quota_attainment_share"].iloc[0])
+    share = run(sc, seed=0, days=63).summary["quota_attainment_share"].iloc[0]
+    assert 0.0 <= share <= 1.0
+    # A whole number of AEs made quota in one quarter.
+    n = sc.sales.ae_headcount
+    assert share * n == pytest.approx(round(share * n))
+
+
+def test_days_override_keeps_name_and_sets_length():
+    res = run("combined_revenue_org", seed=1, days=7)
+    assert len(res.daily) == 7
+    assert res.summary["scenario"].iloc[0] == "combined_revenue_org"
+
+
+def test_results_frames_are_tidy(baseline):
+    for frame in (baseline.summary, baseline.daily, baseline.leads):
+        assert isinstance(frame, pd.DataFrame)
+        assert frame.columns.is_unique
+        assert isinstance(frame.index, pd.RangeIndex)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "model bug: metrics.friction_components counts quarters as (model.day + 1) / 63; "
+        "summarize() runs after the last step has incremented model.day, so the summary "
+        "divides by one day too many and disagrees with the last daily row"
+    ),
+)
+def test_summary_friction_equals_the_last_daily_row():
+    """The summary describes the state of the last recorded day: its friction components equal
+    the daily series' last row (blame rate = blame events / (2 x quarters elapsed))."""
+    from simulation import load_scenario
+    from simulation.metrics import summarize
+    from simulation.model import OrgModel
+
+    sc = load_scenario("separate_targets").with_overrides({"market.n_accounts": 1000, "horizon_days": 70})
+    model = OrgModel(sc, seed=0)
+    for _ in range(69):
+        model.step()
+    model.blame_events = 1  # a known, non-zero count (no quarter end on the last day)
+    model.step()
+    assert model.blame_events == 1
+    last = model.recorder.frame().iloc[-1]
+    row = summarize(model)
+    assert last["friction_blame_rate"] == pytest.approx(model.blame_events / (2 * 70 / 63))
+    for c in FRICTION_COMPONENTS:
+        assert row[f"friction_{c}"] == pytest.approx(last[f"friction_{c}"]), c

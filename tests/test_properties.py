@@ -1,0 +1,241 @@
+"""Invariants under random valid scenarios (Hypothesis).
+
+Every lead is in exactly one stage at every step; stage timestamps are ordered; rates lie
+in [0, 1]; money is never negative; the same seed reproduces the same frames and a
+different seed gives different ones.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from simulation import Scenario, load_scenario, run
+from simulation.leads import OPEN_STAGES, Reason, Stage
+from simulation.model import OrgModel
+
+PROPERTY_SETTINGS = settings(
+    max_examples=15,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+
+unit = st.floats(0.0, 1.0, allow_nan=False, allow_infinity=False)
+
+
+@st.composite
+def scenarios(draw) -> Scenario:
+    """A random valid scenario: a preset as base, then random levers, small sizes and horizons."""
+    base = draw(st.sampled_from(["separate_targets", "sla", "combined_revenue_org", "brand_vs_leadgen_split", "outsourced_sdr", "shared_revenue_targets"]))
+    brand = draw(st.floats(0.0, 0.9))
+    overrides = {
+        "structure": draw(st.sampled_from(["separate", "combined"])),
+        "strategy_clarity": draw(unit),
+        "marketing.kpi": draw(st.sampled_from(["mql_volume", "sla_mqls", "revenue", "brand"])),
+        "marketing.shared_revenue_weight": draw(st.one_of(st.sampled_from([0.0, 1.0]), unit)),
+        "marketing.headcount": draw(st.integers(0, 4)),
+        "marketing.budget_per_quarter_usd": draw(st.sampled_from([0.0, 50_000.0, 200_000.0, 450_000.0])),
+        "marketing.brand_share": brand,
+        "marketing.enablement_share": draw(st.floats(0.0, 1.0)) * (1.0 - brand) * 0.999,
+        "sales.ae_headcount": draw(st.integers(1, 6)),
+        "sales.shared_revenue_weight": draw(unit),
+        "sales.quarter_end_window_days": draw(st.integers(0, 20)),
+        "sales.ramp_days": draw(st.sampled_from([0, 10, 63])),
+        "sdr.headcount": draw(st.integers(0, 4)),
+        "sdr.owner": draw(st.sampled_from(["marketing", "sales"])),
+        "sdr.sourcing": draw(st.sampled_from(["in_house", "agency"])),
+        "sdr.motion": draw(st.sampled_from(["inbound", "outbound", "both"])),
+        "sdr.tenure_days": draw(st.sampled_from([5, 294])),
+        "sdr.agency.price_model": draw(st.sampled_from(["per_meeting", "retainer"])),
+        "sla.enabled": draw(st.booleans()),
+        "sla.first_touch_hours": draw(st.sampled_from([1.0, 24.0, 72.0])),
+        "sla.min_attempts": draw(st.integers(1, 8)),
+        "collaboration.joint_meeting_every_days": draw(st.sampled_from([0, 1, 5, 21])),
+        "collaboration.feedback_routine": draw(st.booleans()),
+        "collaboration.shared_icp": draw(st.booleans()),
+        "leadership.short_termism": draw(unit),
+        "market.n_accounts": draw(st.integers(500, 3000)),
+        "market.in_market_share": draw(st.sampled_from([0.0, 0.05, 0.3])),
+        "behaviour.blame_strength": draw(unit),
+        # About half the examples cross a quarter end (day 63): reviews, blame, quotas, budgets.
+        "horizon_days": draw(st.one_of(st.integers(20, 62), st.integers(63, 80))),
+    }
+    return load_scenario(base).with_overrides(overrides)
+
+
+seeds = st.integers(0, 2**32 - 1)
+
+TIMESTAMP_ORDER = ("created_day", "mql_day", "first_touch_day", "sal_day", "sql_day", "closed_day")
+
+
+def check_lead_store(model: OrgModel) -> None:
+    """Every invariant of the lead store that must hold after any step."""
+    L = model.leads
+    n = L.n
+    stage = L.stage[:n].astype(np.int64)
+    # Every lead is in exactly one known stage, and the counters agree with the column.
+    assert np.all((stage >= 0) & (stage < len(Stage)))
+    assert int(L.stage_counts.sum()) == n
+    np.testing.assert_array_equal(np.bincount(stage, minlength=len(Stage)), L.stage_counts)
+    assert np.all(L.stage_counts >= 0)
+    assert np.all(L.entered >= L.stage_counts)
+    # The open index holds exactly the leads in open stages, once each.
+    open_now = np.flatnonzero(np.isin(stage, [int(s) for s in OPEN_STAGES]))
+    assert len(np.unique(L.open_idx)) == len(L.open_idx)
+    np.testing.assert_array_equal(np.sort(L.open_idx), open_now)
+    # Timestamps: ordered wherever both are set, never in the future.
+    day = model.day
+    cols = {c: getattr(L, c)[:n].astype(np.int64) for c in (*TIMESTAMP_ORDER, "stage_day")}
+    assert np.all(cols["created_day"] >= 0)
+    for i, a in enumerate(TIMESTAMP_ORDER):
+        assert np.all(cols[a] < day), f"{a} in the future"
+        for b in TIMESTAMP_ORDER[i + 1 :]:
+            both = (cols[a] >= 0) & (cols[b] >= 0)
+            assert np.all(cols[a][both] <= cols[b][both]), f"{a} after {b}"
+    assert np.all(cols["stage_day"] >= cols["created_day"])
+    assert np.all(cols["stage_day"] < day)
+
+
+def check_stage_semantics(model: OrgModel) -> None:
+    """What being in each stage implies about the lead's record."""
+    L = model.leads
+    n = L.n
+    stage = L.stage[:n]
+    mql_day, touch, sal_day, sql_day = L.mql_day[:n], L.first_touch_day[:n], L.sal_day[:n], L.sql_day[:n]
+    closed = np.isin(stage, [Stage.WON, Stage.LOST, Stage.NO_DECISION])
+    opp = closed | (stage == Stage.SQL)
+    assert np.all(mql_day[stage == Stage.INQUIRY] < 0), "an inquiry has no MQL date"
+    assert np.all(mql_day[stage == Stage.MQL] >= 0)
+    assert np.all(touch[stage == Stage.MQL] < 0), "a waiting MQL has not been touched"
+    never = stage == Stage.NEVER_WORKED
+    assert np.all(mql_day[never] >= 0) and np.all(touch[never] < 0), "never worked means an untouched MQL"
+    rejected = stage == Stage.REJECTED
+    assert np.all(touch[rejected] >= 0), "rejection happens at first touch"
+    assert np.all(np.isin(L.reason[:n][rejected], [Reason.BAD_FIT, Reason.DUPLICATE, Reason.BELOW_DEFINITION]))
+    recycled = stage == Stage.RECYCLED
+    assert np.all(np.isin(L.reason[:n][recycled], [Reason.NO_CONTACT, Reason.NO_NEED, Reason.DUPLICATE]))
+    assert np.all(sal_day[recycled] >= 0), "only accepted leads are recycled"
+    assert np.all(sal_day[stage == Stage.SAL] >= 0)
+    assert np.all(sql_day[opp] >= 0) and np.all(L.ae[:n][opp] >= 0) and np.all(L.value[:n][opp] > 0)
+    assert np.all(np.isin(L.ae[:n][opp], model.ae_ids)), "every opportunity is owned by an AE"
+    assert np.all(L.closed_day[:n][closed] >= 0) and np.all(L.closed_day[:n][~closed] < 0)
+    speed = L.speed_to_lead_hours[:n]
+    touched = touch >= 0
+    assert np.all(speed[touched] >= 0)
+    assert np.all(np.isnan(speed[~touched]))
+    # One open opportunity per account at any time.
+    open_opp_accounts = L.account[:n][stage == Stage.SQL]
+    assert len(np.unique(open_opp_accounts)) == len(open_opp_accounts)
+    assert np.all(model.market.open_opportunity[open_opp_accounts])
+
+
+@PROPERTY_SETTINGS
+@given(scenario=scenarios(), seed=seeds)
+def test_every_lead_is_in_exactly_one_stage_at_every_step(scenario, seed):
+    model = OrgModel(scenario, seed=seed)
+    for _ in range(scenario.horizon_days):
+        model.step()
+        check_lead_store(model)
+    check_stage_semantics(model)
+    daily = model.recorder.frame()
+    stage_cols = [c for c in daily.columns if c.startswith("stage_") and c != "stage_day"]
+    assert len(stage_cols) == len(Stage)
+    # Daily stage counts sum to the leads created so far, which never falls.
+    totals = daily[stage_cols].sum(axis=1).to_numpy()
+    assert totals[-1] == model.leads.n
+    assert np.all(np.diff(totals) >= 0)
+
+
+RATE_COLUMNS = (
+    "mql_acceptance_rate",
+    "win_rate",
+    "loss_rate",
+    "no_decision_rate",
+    "share_never_worked",
+    "share_touched_within_1h",
+    "share_touched_1_to_24h",
+    "share_touched_after_24h",
+    "quota_attainment_share",
+    "trust_sales_in_marketing",
+    "trust_marketing_in_sales",
+    "final_brand_share",
+    "final_awareness",
+)
+MONEY_COLUMNS = ("bookings", "pipeline_created", "total_cost", "cac")
+COUNT_COLUMNS = (
+    "leads_created",
+    "mqls",
+    "mqls_accepted",
+    "mqls_rejected",
+    "mqls_never_worked",
+    "sqls",
+    "opportunities",
+    "deals_won",
+    "deals_lost",
+    "deals_no_decision",
+    "sla_breaches",
+    "blame_events",
+)
+
+
+@PROPERTY_SETTINGS
+@given(scenario=scenarios(), seed=seeds)
+def test_rates_in_unit_interval_money_and_counts_non_negative(scenario, seed):
+    res = run(scenario, seed=seed)
+    row = res.summary.iloc[0]
+    for col in RATE_COLUMNS:
+        v = float(row[col])
+        assert math.isnan(v) or 0.0 <= v <= 1.0, f"{col} = {v}"
+    friction = [c for c in res.summary.columns if c.startswith("friction_")]
+    assert "friction_index" in friction and len(friction) > 1
+    for col in friction:
+        v = float(row[col])
+        assert 0.0 <= v <= 1.0, f"{col} = {v}"  # always defined
+    for col in MONEY_COLUMNS + tuple(c for c in res.summary.columns if c.startswith("cost_")):
+        v = float(row[col])
+        assert math.isnan(v) or v >= 0.0, f"{col} = {v}"
+    assert float(row["total_cost"]) > 0  # people are paid every day
+    for col in COUNT_COLUMNS:
+        assert int(row[col]) >= 0, col
+    # The funnel adds up.
+    last = res.daily.iloc[-1]
+    assert row["leads_created"] == sum(last[c] for c in res.daily.columns if c.startswith("stage_"))
+    assert row["mqls"] == row["mqls_accepted"] + row["mqls_rejected"] + row["mqls_never_worked"] + last["stage_mql"]
+    assert row["sqls"] == row["deals_won"] + row["deals_lost"] + row["deals_no_decision"] + last["stage_sql"]
+    assert row["opportunities"] == row["sqls"]
+    if row["deals_won"] == 0:
+        assert row["bookings"] == 0
+    # Daily series: money never negative, cumulative series never fall, rates in [0, 1].
+    d = res.daily
+    for col in ("open_pipeline_value", "pipeline_created", "bookings", "bookings_cumulative", "total_cost"):
+        assert (d[col] >= 0).all(), col
+    for col in ("bookings_cumulative", "total_cost", "pipeline_created", "sla_breaches", "blame_events"):
+        assert (d[col].diff().dropna() >= -1e-9).all(), f"{col} fell"
+    assert d["bookings"].sum() == np.float64(row["bookings"]) or np.isclose(d["bookings"].sum(), row["bookings"])
+    for col in ("trust_sales_in_marketing", "trust_marketing_in_sales", "brand_share", "awareness_mean", "friction_index"):
+        vals = d[col].dropna()
+        assert ((vals >= 0) & (vals <= 1)).all(), col
+
+
+@PROPERTY_SETTINGS
+@given(scenario=scenarios(), seed=seeds)
+def test_same_seed_gives_identical_frames(scenario, seed):
+    a = run(scenario, seed=seed, replication=2)
+    b = run(scenario, seed=seed, replication=2)
+    pd.testing.assert_frame_equal(a.summary, b.summary)
+    pd.testing.assert_frame_equal(a.daily, b.daily)
+    pd.testing.assert_frame_equal(a.leads, b.leads)
+
+
+@PROPERTY_SETTINGS
+@given(scenario=scenarios(), seed=st.integers(0, 2**31))
+def test_different_seeds_give_different_results(scenario, seed):
+    a = run(scenario, seed=seed)
+    b = run(scenario, seed=seed + 1)
+    assert not a.daily.drop(columns="seed").equals(b.daily.drop(columns="seed"))
+    assert not a.leads.equals(b.leads) or a.leads.empty
