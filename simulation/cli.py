@@ -81,6 +81,13 @@ def build_parser() -> argparse.ArgumentParser:
     p_cmp.add_argument("--baseline", default=BASELINE, help=f"design the others are compared with (default {BASELINE})")
     p_cmp.add_argument("--out", type=Path, default=None, help="results folder (default runs/compare-TIMESTAMP)")
     p_cmp.add_argument("--format", choices=("table", "json", "csv"), default="table", help="what to print on stdout")
+    p_cmp.add_argument("--no-charts", action="store_true", help="do not write the charts (PNG and SVG) into OUT/charts/")
+
+    p_rep = sub.add_parser("report", help="write a self-contained HTML report (and a PDF) from a compare or sweep folder")
+    p_rep.add_argument("folder", type=Path, help="a results folder written by orgsim compare or orgsim sweep")
+    p_rep.add_argument("--out", type=Path, default=None, help="HTML file to write (default FOLDER/report.html)")
+    p_rep.add_argument("--pdf", type=Path, default=None, help="also write a multi-page PDF to this file")
+    p_rep.add_argument("--force", action="store_true", help="overwrite existing report files")
     return parser
 
 
@@ -159,12 +166,17 @@ def cmd_compare(args: argparse.Namespace) -> int:
         "replications": args.replications,
         "seed": args.seed,
         "baseline": args.baseline,
+        "days": args.days,
         "version": __version__,
     }
     frames = {"runs": result.runs, "summary": result.summary, "differences": result.differences}
     if result.daily is not None:
         frames["daily"] = result.daily
     write_results(out, frames, meta)
+    if not args.no_charts:
+        from .plots import write_compare_charts
+
+        write_compare_charts(result.runs, result.differences, result.daily, out / "charts")
     if args.format == "json":
         print(result.runs.to_json(orient="records"))
         return 0
@@ -181,10 +193,21 @@ def cmd_compare(args: argparse.Namespace) -> int:
         print(block.drop(columns="outcome").to_string(index=False))
         print()
     print(f"per-run summaries, interval table and paired differences written to {out}/")
+    if not args.no_charts:
+        print(f"charts (PNG and SVG) written to {out / 'charts'}/; a report: orgsim report {out}")
     return 0
 
 
-COMMANDS = {"list": cmd_list, "run": cmd_run, "compare": cmd_compare}
+def cmd_report(args: argparse.Namespace) -> int:
+    from .report import build_report
+
+    files = build_report(args.folder, out=args.out, pdf=args.pdf, force=args.force)
+    print(f"report written to {files.html}" + (f" and {files.pdf}" if files.pdf else "")
+          + f" ({len(files.charts)} charts embedded)")
+    return 0
+
+
+COMMANDS = {"list": cmd_list, "run": cmd_run, "compare": cmd_compare, "report": cmd_report}
 
 
 def main(argv: list[str] | None = None) -> int:
