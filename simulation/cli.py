@@ -88,6 +88,7 @@ def build_parser() -> argparse.ArgumentParser:
     p_rep.add_argument("--out", type=Path, default=None, help="HTML file to write (default FOLDER/report.html)")
     p_rep.add_argument("--pdf", type=Path, default=None, help="also write a multi-page PDF to this file")
     p_rep.add_argument("--force", action="store_true", help="overwrite existing report files")
+    _add_experiment_commands(sub)
     return parser
 
 
@@ -208,6 +209,219 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 COMMANDS = {"list": cmd_list, "run": cmd_run, "compare": cmd_compare, "report": cmd_report}
+
+
+# ---------------------------------------------------------------------------- experiments: sweep, sensitivity, summarize
+
+
+def _add_experiment_commands(sub: argparse._SubParsersAction) -> None:
+    """The ``sweep``, ``sensitivity`` and ``summarize`` subcommands (see docs/experiments.md)."""
+
+    def execution_options(p: argparse.ArgumentParser, default_out_hint: str) -> None:
+        p.add_argument("--workers", type=_positive, default=None,
+                       help="worker processes, or Dask workers of a local cluster (default: all cores)")
+        p.add_argument("--backend", choices=("process", "dask"), default="process",
+                       help="process: in-process for 1 worker, else a process pool; dask: a Dask cluster")
+        p.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                       help="address of an existing Dask scheduler (with --backend dask; default: a local cluster)")
+        p.add_argument("--out", type=Path, default=None, help=f"results folder (default {default_out_hint})")
+        p.add_argument("--resume", action="store_true",
+                       help="continue the sweep stored in --out, running only the missing runs")
+        p.add_argument("--retry-failed", action="store_true", help="with --resume, also rerun runs stored as failures")
+        p.add_argument("--no-progress", action="store_true", help="no progress bar (default: shown when stderr is a terminal)")
+
+    p_sweep = sub.add_parser("sweep", help="run a sweep spec; every run is stored as it finishes")
+    p_sweep.add_argument("spec", help="a sweep spec YAML file or a shipped spec's name (scenarios/sweeps/)")
+    execution_options(p_sweep, "runs/sweep-NAME-TIMESTAMP")
+    p_sweep.add_argument("--timeseries", action="store_true", help="also store every run's daily series")
+
+    p_sens = sub.add_parser("sensitivity", help="Sobol' or Morris indices of a sweep's outcomes (SALib)")
+    p_sens.add_argument("spec", help="a sweep spec with design sobol or morris, or the results folder of one")
+    execution_options(p_sens, "runs/sensitivity-NAME-TIMESTAMP")
+    p_sens.add_argument("--outcomes", default=None, help="comma-separated outcomes (default: the spec's)")
+
+    p_sum = sub.add_parser("summarize", help="means, 95%% intervals and paired differences per point of a sweep")
+    p_sum.add_argument("folder", type=Path, help="a sweep's results folder")
+    p_sum.add_argument("--reference", type=_seed, default=None, metavar="POINT",
+                       help="point the others are compared with (default: the first point, 0)")
+    p_sum.add_argument("--outcomes", default=None, help="comma-separated outcomes (default: the spec's)")
+    p_sum.add_argument("--format", choices=("table", "csv", "json"), default="table", help="what to print on stdout")
+
+
+def _outcome_list(text: str | None) -> list[str] | None:
+    return [o.strip() for o in text.split(",") if o.strip()] if text else None
+
+
+def _print_warning_lines():
+    """Show library warnings (e.g. 'the code changed since this sweep started') as one line each."""
+    import warnings
+
+    def show(message, category, filename, lineno, file=None, line=None):
+        print(f"orgsim: warning: {message}", file=sys.stderr)
+
+    warnings.showwarning = show
+
+
+def _run_sweep_command(args: argparse.Namespace, spec, prefix: str):
+    from .experiments.sweep import sweep
+
+    if args.resume and args.out is None:
+        raise OrgsimError("--resume needs --out DIR (the folder of the interrupted sweep)")
+    if args.retry_failed and not args.resume:
+        raise OrgsimError("--retry-failed goes with --resume")
+    if args.scheduler and args.backend != "dask":
+        raise OrgsimError("--scheduler goes with --backend dask")
+    out = args.out or default_out(f"{prefix}-{spec.name}")
+    workers = args.workers or default_workers()
+    where = f"scheduler {args.scheduler}" if args.scheduler else f"{workers} worker{'s' if workers > 1 else ''}"
+
+    def announce(spec, pending: int, stored: int) -> None:
+        resumed = f"; {stored} stored before, {pending} to run" if stored else ""
+        print(f"{spec.name}: {len(spec.points)} points x {spec.replications} replications = {spec.n_runs} runs "
+              f"({spec.design} design, {args.backend} backend, {where}{resumed}) -> {out}/", file=sys.stderr)
+
+    _print_warning_lines()
+    try:
+        return sweep(spec, out, workers=workers, backend=args.backend, scheduler=args.scheduler, resume=args.resume,
+                     retry_failed=args.retry_failed, timeseries=getattr(args, "timeseries", False),
+                     progress=not args.no_progress and sys.stderr.isatty(), on_start=announce)
+    except KeyboardInterrupt:
+        from .experiments.store import ResultsStore
+
+        stored = len(ResultsStore(out).stored_runs()) if (out / "manifest.json").exists() else 0
+        print(f"orgsim: interrupted; {stored} of {spec.n_runs} runs are stored in {out}/; "
+              f"continue with: orgsim {args.command} {args.spec} --out {out} --resume", file=sys.stderr)
+        raise SystemExit(130) from None
+
+
+def _report_sweep(result) -> int:
+    """One paragraph on what ran; exit status 1 when runs failed."""
+    n = len(result.runs)
+    before = f", {result.skipped} were stored before" if result.skipped else ""
+    print(f"{n} of {result.total} runs stored in {result.out}/ (this call ran {result.ran} in "
+          f"{result.elapsed_seconds:.1f} s{before})")
+    if result.failed:
+        failures = result.runs[result.runs["status"] == "failed"]
+        print(f"{result.failed} run{'s' if result.failed > 1 else ''} failed:", file=sys.stderr)
+        for error, block in failures.groupby("error", sort=False):
+            points = ", ".join(str(p) for p in sorted(block["point"].unique())[:8])
+            label = "point" if block["point"].nunique() == 1 else "points"
+            print(f"  {len(block)} x {error} ({label} {points}{', ...' if block['point'].nunique() > 8 else ''})",
+                  file=sys.stderr)
+        print(f"  failure rows keep the error, the traceback and the parameters (load_results('{result.out}', "
+              "status='failed')); rerun them with --resume --retry-failed", file=sys.stderr)
+        return 1
+    return 0
+
+
+def cmd_sweep(args: argparse.Namespace) -> int:
+    from .experiments.spec import load_sweep_spec
+
+    spec = load_sweep_spec(args.spec)
+    result = _run_sweep_command(args, spec, "sweep")
+    status = _report_sweep(result)
+    print(f"summarize with: orgsim summarize {result.out}")
+    return status
+
+
+def sweep_table(summary: pd.DataFrame, parameters: list[str]) -> dict[str, pd.DataFrame]:
+    """Per outcome, a printable table: point, parameters, n, mean [95% CI], paired difference [95% CI]."""
+    tables = {}
+    for outcome, block in summary.groupby("outcome", sort=False):
+        ref = int(block["reference"].iloc[0])
+        rows = []
+        for _, r in block.iterrows():
+            entry = {"point": int(r["point"]), **{p: r[p] for p in parameters}, "n": int(r["n"]),
+                     "mean [95% CI]": f"{_fmt(r['mean'], outcome)} [{_fmt(r['ci_low'], outcome)}, "
+                                      f"{_fmt(r['ci_high'], outcome)}]"}
+            if int(r["point"]) == ref:
+                entry[f"vs point {ref} [95% CI]"] = "(reference)"
+            elif r["n_pairs"] == 0:
+                entry[f"vs point {ref} [95% CI]"] = "n/a"
+            else:
+                entry[f"vs point {ref} [95% CI]"] = (f"{_fmt(r['difference'], outcome)} [{_fmt(r['difference_ci_low'], outcome)}, "
+                                                     f"{_fmt(r['difference_ci_high'], outcome)}]")
+            rows.append(entry)
+        tables[outcome] = pd.DataFrame(rows)
+    return tables
+
+
+def cmd_summarize(args: argparse.Namespace) -> int:
+    from .experiments.analysis import parameter_columns, summarize_results
+    from .experiments.store import load_manifest, load_results
+
+    manifest = load_manifest(args.folder)
+    runs = load_results(args.folder)
+    if runs.empty:
+        raise OrgsimError(f"{args.folder}: no runs stored yet")
+    outcomes = _outcome_list(args.outcomes) or manifest.get("outcomes")
+    unknown = [o for o in outcomes if o not in runs.columns]
+    if unknown:
+        raise OrgsimError(f"{args.folder}: no outcome {unknown[0]!r} in these results")
+    if args.reference is not None and args.reference not in set(runs["point"]):
+        raise OrgsimError(f"--reference {args.reference}: no such point (points are 0 to {manifest['n_points'] - 1})")
+    try:
+        summary = summarize_results(runs, outcomes, args.reference)
+    except ValueError as exc:
+        raise OrgsimError(f"{args.folder}: {exc}") from None
+    if args.format == "csv":
+        summary.to_csv(sys.stdout, index=False)
+        return 0
+    if args.format == "json":
+        print(summary.to_json(orient="records"))
+        return 0
+    failed = int((runs["status"] == "failed").sum())
+    missing = manifest["n_runs"] - len(runs)
+    notes = "".join([f"; {failed} failed runs left out" if failed else "",
+                     f"; {missing} runs not run yet (resume the sweep)" if missing else ""])
+    print(f"{manifest['name']}: {manifest['n_points']} points x {manifest['replications']} replications "
+          f"({manifest['design']} design, seed {manifest['seed']}){notes}. Means with 95% confidence intervals; "
+          f"differences are paired on the replication (common random numbers).\n")
+    for outcome, table in sweep_table(summary, parameter_columns(runs)).items():
+        unit = f" ({UNITS[outcome]})" if outcome in UNITS else ""
+        print(f"{outcome}{unit}")
+        print(table.to_string(index=False))
+        print()
+    return 0
+
+
+def cmd_sensitivity(args: argparse.Namespace) -> int:
+    from .experiments.sensitivity import analyze_sweep
+    from .experiments.spec import load_sweep_spec
+    from .experiments.store import ResultsStore
+
+    folder = Path(args.spec)
+    status = 0
+    if folder.is_dir() and not args.resume:
+        out = ResultsStore.open(folder).root  # analyse a finished sweep
+    else:
+        spec = load_sweep_spec(args.spec)
+        if spec.design not in ("sobol", "morris"):
+            raise OrgsimError(f"{spec.source}: design is {spec.design}; sensitivity indices need design sobol or morris")
+        result = _run_sweep_command(args, spec, "sensitivity")
+        status = _report_sweep(result)
+        out = result.out
+    analysis = analyze_sweep(out, outcomes=_outcome_list(args.outcomes))
+    for outcome, reason in analysis.skipped.items():
+        print(f"orgsim: {outcome}: not analysed: {reason}", file=sys.stderr)
+    if analysis.indices.empty:
+        raise OrgsimError(f"{out}: no outcome could be analysed")
+    analysis.indices.to_csv(out / "sensitivity.csv", index=False)
+    analysis.indices.to_parquet(out / "sensitivity.parquet", index=False)
+    explain = ("S1: share of variance explained by the parameter alone; ST: including its interactions "
+               "(Sobol'; +- half-width of the 95% bootstrap interval)" if analysis.method == "sobol" else
+               "mu_star: mean absolute elementary effect per step of the normalised grid; sigma: its spread "
+               "(non-linearity, interactions) (Morris)")
+    print(f"{analysis.method} indices; {explain}\n")
+    for outcome, block in analysis.indices.groupby("outcome", sort=False):
+        print(outcome)
+        print(block.drop(columns="outcome").to_string(index=False, float_format=lambda v: f"{v:.3g}"))
+        print()
+    print(f"indices written to {out}/sensitivity.csv and sensitivity.parquet")
+    return status
+
+
+COMMANDS.update({"sweep": cmd_sweep, "sensitivity": cmd_sensitivity, "summarize": cmd_summarize})
 
 
 def main(argv: list[str] | None = None) -> int:
