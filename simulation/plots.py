@@ -331,6 +331,28 @@ def grouped_interval(frame: pd.DataFrame, by: list[str], value: str, confidence:
     return out.drop(columns="sd")
 
 
+def clip_band(outcome: str, low: pd.Series | np.ndarray, high: pd.Series | np.ndarray):
+    """Clip an interval to the outcome's possible values (money and counts >= 0; shares and
+    0-1 scales within [0, 1]): a t-interval from few runs can spill past them, and an axis
+    showing negative bookings would mislead."""
+    kind = measure(outcome).kind
+    lo = np.asarray(low, dtype=float)
+    hi = np.asarray(high, dtype=float)
+    if kind in ("usd", "count", "hours", "days"):
+        return np.clip(lo, 0, None), np.clip(hi, 0, None)
+    if kind in ("share", "index", "trust"):
+        return np.clip(lo, 0, 1), np.clip(hi, 0, 1)
+    return lo, hi
+
+
+def lower_first(text: str) -> str:
+    """Lower-case the first letter unless the first word is an acronym (SLA, MQL, CAC, AE)."""
+    first = text.split(" ")[0]
+    if not text or first.isupper() or (len(first) > 1 and first[1].isupper()):
+        return text
+    return text[0].lower() + text[1:]
+
+
 def _money(value: float, _pos: Any = None, signed: bool = False, tick: bool = False) -> str:
     """``$1.2M``, ``$450K``; ``tick`` drops a trailing ``.0`` (axis labels: ``$2M``)."""
     sign = "-" if value < 0 else ("+" if signed and value > 0 else "")
@@ -595,7 +617,7 @@ def time_series(
         x = (b["day"].to_numpy() + 1) / WORKING_DAYS_PER_QUARTER
         ax.plot(x, b["mean"], color=colors[name], lw=2.2, label=design_label(name))
         if b["ci_low"].notna().any():
-            ax.fill_between(x, b["ci_low"], b["ci_high"], color=colors[name], alpha=0.13, lw=0)
+            ax.fill_between(x, *clip_band(column, b["ci_low"], b["ci_high"]), color=colors[name], alpha=0.13, lw=0)
     _quarter_axis(ax, float(daily["day"].max() + 1))
     _set_value_axis(ax, column)
     ax.set_ylabel(axis_label(column))
@@ -902,8 +924,72 @@ def difference_forests(
 # ----------------------------------------------------------------------------- sweeps
 
 
-def _param_label(parameter: str) -> str:
-    return parameter
+PARAMETER_LABELS: dict[str, tuple[str, str]] = {
+    "marketing.shared_revenue_weight": ("Shared revenue in marketers' pay", "share"),
+    "sales.shared_revenue_weight": ("Team revenue in AEs' pay", "share"),
+    "sla.first_touch_hours": ("SLA first-touch window", "hours"),
+    "sla.min_attempts": ("SLA minimum contact attempts", "count"),
+    "sla.reject_window_days": ("SLA accept/reject window", "days"),
+    "sla.mql_definition_score": ("SLA agreed MQL score", "number"),
+    "marketing.brand_share": ("Brand share of programme budget", "share"),
+    "marketing.mql_target_per_quarter": ("MQL target per quarter", "count"),
+    "marketing.budget_per_quarter_usd": ("Programme budget per quarter", "usd"),
+    "sales.commission_rate": ("AE commission rate", "share"),
+    "sales.accelerator": ("AE accelerator above quota", "multiple"),
+    "collaboration.joint_meeting_every_days": ("Days between joint meetings (0 = none)", "number"),
+    "sdr.agency.price_per_meeting_usd": ("Agency price per meeting", "usd"),
+    "sdr.agency.quality_bar": ("Agency quality bar", "number"),
+    "sdr.headcount": ("SDRs", "count"),
+    "strategy_clarity": ("Strategy clarity (0-1)", "number"),
+    "base": ("Design", "category"),
+}
+"""Readable names and units of parameters sweeps often vary (dotted scenario paths)."""
+
+
+def parameter_label(parameter: str) -> str:
+    """``"Shared revenue in marketers' pay (%)"`` for a known path, else the path made readable."""
+    if parameter in PARAMETER_LABELS:
+        label, kind = PARAMETER_LABELS[parameter]
+        unit = {"share": "%", "hours": "hours", "days": "working days", "usd": "$", "multiple": "x"}.get(kind, "")
+        return f"{label} ({unit})" if unit else label
+    parts = parameter.split(".")
+    text = " ".join(parts[-1].split("_"))
+    return f"{text} ({'.'.join(parts[:-1])})" if len(parts) > 1 else text
+
+
+def _param_name(parameter: str) -> str:
+    """The parameter's label without its unit, for use inside a sentence."""
+    return lower_first(parameter_label(parameter).split(" (")[0])
+
+
+def _param_kind(parameter: str) -> str:
+    return PARAMETER_LABELS.get(parameter, ("", "number"))[1]
+
+
+def _param_axis(ax: Axes, parameter: str, axis: str = "x") -> None:
+    from matplotlib.ticker import FuncFormatter, PercentFormatter
+
+    target = ax.xaxis if axis == "x" else ax.yaxis
+    kind = _param_kind(parameter)
+    if kind == "share":
+        target.set_major_formatter(PercentFormatter(1.0, decimals=0))
+    elif kind == "usd":
+        target.set_major_formatter(FuncFormatter(lambda v, p: _money(v, p, tick=True)))
+
+
+def _param_value_text(parameter: str, value: Any) -> str:
+    kind = _param_kind(parameter)
+    if parameter == "base" or isinstance(value, str):
+        return design_label(str(value))
+    if kind == "share":
+        return f"{100 * float(value):.0f}%"
+    if kind == "usd":
+        return _money(float(value), tick=True)
+    return _fmt_param(value)
+
+
+def _is_numeric(series: pd.Series) -> bool:
+    return pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series)
 
 
 @_styled
@@ -915,50 +1001,57 @@ def outcome_vs_parameter(
     ax: Axes | None = None,
     confidence: float = 0.95,
     title: str | None = None,
+    legend: bool = True,
 ) -> Axes:
     """A sweep's outcome against one parameter: mean across replications with a band.
 
     ``runs`` has one row per run with a column for ``parameter`` (and ``by``, if given)
     and for ``outcome``. With ``by``, one line per value of that second parameter (shades
-    of one sequential palette, light to dark); the band is the t-interval across the runs
-    at each point, and is left out where a point has a single run.
+    of one sequential palette, light to dark). The band is the t-interval across the runs
+    at each value, left out where a value has a single run. A categorical parameter (e.g.
+    ``base``, the design) is drawn as dots with error bars instead of a line.
     """
     _require(runs, [parameter, outcome] + ([by] if by else []), "outcome_vs_parameter")
     ax = _new_axes(ax)
     keys = [by, parameter] if by else [parameter]
     stats_ = grouped_interval(runs, keys, outcome, confidence).sort_values(keys)
+    numeric = _is_numeric(runs[parameter])
+    categories = list(dict.fromkeys(runs[parameter])) if not numeric else []
     import matplotlib as mpl
 
     if by:
         levels = sorted(stats_[by].unique())
         cmap = mpl.colormaps["viridis"]
-        shades = [cmap(v) for v in np.linspace(0.1, 0.85, len(levels))]
+        shades = [cmap(v) for v in np.linspace(0.05, 0.8, len(levels))]
         groups = [(lvl, stats_[stats_[by] == lvl], shades[i]) for i, lvl in enumerate(levels)]
     else:
         groups = [(None, stats_, "#0072B2")]
-    for level, g, color in groups:
-        label = None if level is None else f"{by} = {_fmt_param(level)}"
-        ax.plot(g[parameter], g["mean"], "-o", color=color, lw=2.2, markersize=5, label=label)
-        if g["ci_low"].notna().any():
-            ax.fill_between(g[parameter], g["ci_low"], g["ci_high"], color=color, alpha=0.18, lw=0)
+    for k, (level, g, color) in enumerate(groups):
+        label = None if level is None else _param_value_text(by, level)
+        if numeric:
+            x = g[parameter].to_numpy(dtype=float)
+            ax.plot(x, g["mean"], "-o", color=color, lw=2.2, markersize=5, label=label)
+            if g["ci_low"].notna().any():
+                ax.fill_between(x, *clip_band(outcome, g["ci_low"], g["ci_high"]), color=color, alpha=0.15, lw=0)
+        else:
+            offset = (k - (len(groups) - 1) / 2) * 0.08
+            x = np.array([categories.index(v) for v in g[parameter]], dtype=float) + offset
+            err = np.vstack([(g["mean"] - g["ci_low"]).to_numpy(), (g["ci_high"] - g["mean"]).to_numpy()])
+            ax.errorbar(x, g["mean"], yerr=np.nan_to_num(err), fmt="o", color=color, capsize=3, lw=2, label=label)
+    if not numeric:
+        ax.set_xticks(range(len(categories)), [_param_value_text(parameter, c) for c in categories], rotation=20, ha="right")
+    else:
+        _param_axis(ax, parameter)
     _set_value_axis(ax, outcome)
-    ax.set_xlabel(_param_label(parameter))
+    ax.set_xlabel(parameter_label(parameter))
     ax.set_ylabel(axis_label(outcome))
     n = int(stats_["n"].min()) if len(stats_) else 0
-    ax.set_title(title or f"{measure(outcome).label} as {parameter} varies")
-    if by:
-        ax.legend(frameon=False, title=None, loc="best")
-    band = f"{confidence:.0%} interval across {n} runs per point" if n >= 2 else "one run per point: no band"
-    ax.text(
-        0.0,
-        -0.16 if by is None else -0.16,
-        f"Line: mean; band: {band}",
-        transform=ax.transAxes,
-        fontsize=10,
-        color="#555555",
-        va="top",
-    )
+    ax.set_title(title or f"{measure(outcome).label} by {_param_name(parameter)}")
+    if by and legend:
+        ax.legend(frameon=False, loc="best", title=parameter_label(by), fontsize=10, title_fontsize=10)
+    ax.grid(axis="x", visible=numeric)
     _tidy_axes(ax)
+    ax._orgsim_runs_per_point = n  # read by the figure-level note
     return ax
 
 
@@ -966,6 +1059,107 @@ def _fmt_param(value: Any) -> str:
     if isinstance(value, (float, np.floating)):
         return f"{value:g}"
     return str(value)
+
+
+def _panel_grid(n: int, ncols: int = 3, panel: tuple[float, float] = (5.0, 3.9), extra_h: float = 1.2):
+    ncols = max(1, min(ncols, n))
+    if ncols == 3 and n in (2, 4):
+        ncols = 2  # 2 x 2 rather than a row of three with a hole
+    nrows = math.ceil(n / ncols)
+    fig, axes = _plt().subplots(nrows, ncols, figsize=(panel[0] * ncols, panel[1] * nrows + extra_h), layout="constrained", squeeze=False)
+    for ax in list(axes.flat)[n:]:
+        ax.set_visible(False)
+    return fig, list(axes.flat)[:n]
+
+
+@_styled
+def sweep_lines(
+    runs: pd.DataFrame,
+    parameter: str,
+    outcomes: Sequence[str],
+    by: str | None = None,
+    confidence: float = 0.95,
+    title: str | None = None,
+) -> Figure:
+    """Several outcomes against one parameter (one panel each), optionally one line per ``by`` value."""
+    outcomes = [o for o in outcomes if o in runs.columns]
+    fig, axes = _panel_grid(len(outcomes))
+    for ax, outcome in zip(axes, outcomes, strict=True):
+        outcome_vs_parameter(runs, parameter, outcome, by=by, ax=ax, confidence=confidence, title=measure(outcome).label, legend=False)
+    n = int(runs.groupby([c for c in (parameter, by) if c])[outcomes[0]].count().min()) if outcomes else 0
+    band = (
+        f"Lines: mean of {n} replications per point; bands: {confidence:.0%} intervals across replications."
+        if n >= 2
+        else "One run per point: no bands."
+    )
+    if by:
+        handles, labels = axes[0].get_legend_handles_labels()
+        legend = fig.legend(
+            handles,
+            labels,
+            loc="outside lower center",
+            ncol=min(len(labels), 6),
+            frameon=False,
+            title=f"{parameter_label(by)}.  {band}",
+            title_fontproperties={"size": 10.5},
+        )
+        legend.get_title().set_color("#555555")
+    else:
+        fig.supxlabel(band, fontsize=10.5, color="#555555")
+    _headline(fig, title or f"Outcomes as {_param_name(parameter)} varies")
+    return fig
+
+
+def _binned(runs: pd.DataFrame, parameter: str, bins: int) -> pd.Series:
+    """The parameter itself when it has few values; else the midpoint of its quantile bin."""
+    values = runs[parameter]
+    if not _is_numeric(values) or values.nunique() <= bins:
+        return values
+    codes = pd.qcut(values, bins, duplicates="drop")
+    return codes.map(lambda interval: interval.mid).astype(float)
+
+
+@_styled
+def main_effects(
+    runs: pd.DataFrame,
+    parameters: Sequence[str],
+    outcome: str,
+    bins: int = 5,
+    confidence: float = 0.95,
+) -> Figure:
+    """Main effects: the mean of ``outcome`` at each value of each parameter, over all other settings.
+
+    One panel per parameter. A parameter with more than ``bins`` distinct values (a Latin
+    hypercube, Sobol' or Morris design) is cut into ``bins`` quantile bins, plotted at each
+    bin's midpoint. The band is the t-interval across the runs at that value -- it spans
+    the other parameters' settings as well as the replications, so it shows spread, not
+    only noise.
+    """
+    fig, axes = _panel_grid(len(parameters), ncols=min(3, len(parameters)), panel=(4.6, 3.6))
+    for ax, parameter in zip(axes, parameters, strict=True):
+        frame = pd.DataFrame({"x": _binned(runs, parameter, bins), "y": runs[outcome]})
+        g = grouped_interval(frame, ["x"], "y", confidence).sort_values("x")
+        numeric = _is_numeric(frame["x"])
+        x = g["x"].to_numpy(dtype=float) if numeric else np.arange(len(g))
+        ax.plot(x, g["mean"], "-o", color="#0072B2", lw=2.2, markersize=5)
+        if g["ci_low"].notna().any():
+            ax.fill_between(x, *clip_band(outcome, g["ci_low"], g["ci_high"]), color="#0072B2", alpha=0.15, lw=0)
+        if numeric:
+            _param_axis(ax, parameter)
+        else:
+            ax.set_xticks(x, [_param_value_text(parameter, v) for v in g["x"]], rotation=20, ha="right")
+        _set_value_axis(ax, outcome)
+        ax.set_xlabel(parameter_label(parameter))
+        ax.set_ylabel(axis_label(outcome))
+        _tidy_axes(ax)
+    fig.supxlabel(
+        f"Mean over every run at that value (continuous parameters in {bins} quantile bins); "
+        f"bands: {confidence:.0%} intervals across those runs.",
+        fontsize=10.5,
+        color="#555555",
+    )
+    _headline(fig, f"{measure(outcome).label}: main effect of each parameter")
+    return fig
 
 
 @_styled
@@ -977,6 +1171,7 @@ def parameter_heatmap(
     ax: Axes | None = None,
     annotate: bool = True,
     cmap: str = "cividis",
+    title: str | None = None,
 ) -> Axes:
     """Two-parameter sweep: the mean of ``outcome`` in each (x, y) cell, as a heat map.
 
@@ -989,15 +1184,15 @@ def parameter_heatmap(
     grid = runs.groupby([y, x])[outcome].mean().unstack(x).sort_index().sort_index(axis=1)
     values = grid.to_numpy(dtype=float)
     image = ax.imshow(values, cmap=cmap, aspect="auto", origin="lower", interpolation="nearest")
-    ax.set_xticks(np.arange(grid.shape[1]), [_fmt_param(v) for v in grid.columns])
-    ax.set_yticks(np.arange(grid.shape[0]), [_fmt_param(v) for v in grid.index])
-    ax.set_xlabel(x)
-    ax.set_ylabel(y)
+    ax.set_xticks(np.arange(grid.shape[1]), [_param_value_text(x, v) for v in grid.columns])
+    ax.set_yticks(np.arange(grid.shape[0]), [_param_value_text(y, v) for v in grid.index])
+    ax.set_xlabel(parameter_label(x))
+    ax.set_ylabel(parameter_label(y))
     ax.grid(False)
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
     bar = ax.figure.colorbar(image, ax=ax, shrink=0.9)
-    bar.set_label(axis_label(outcome) + (" - mean" if True else ""))
+    bar.set_label("Mean " + axis_label(outcome)[0].lower() + axis_label(outcome)[1:])
     from matplotlib.ticker import FuncFormatter, PercentFormatter
 
     kind = measure(outcome).kind
@@ -1021,13 +1216,15 @@ def parameter_heatmap(
                     fontsize=fontsize,
                     color="white" if v < mid else "#1A1A1A",
                 )
-    ax.set_title(f"{measure(outcome).label} by {x} and {y}")
+    ax.set_title(title or f"{measure(outcome).label} by {_param_name(x)} and {_param_name(y)}")
     ax.tick_params(labelsize=11)
     return ax
 
 
 @_styled
-def sensitivity_bars(indices: pd.DataFrame, ax: Axes | None = None, top: int | None = None) -> Axes:
+def sensitivity_bars(
+    indices: pd.DataFrame, ax: Axes | None = None, top: int | None = None, title: str | None = None, legend: bool = True
+) -> Axes:
     """Sensitivity indices as horizontal bars, most influential parameter on top.
 
     Sobol indices (``S1`` and ``ST`` with ``S1_conf`` / ``ST_conf``): first-order and total
@@ -1045,7 +1242,9 @@ def sensitivity_bars(indices: pd.DataFrame, ax: Axes | None = None, top: int | N
         sort_key, xlabel, method = "ST", "Sobol index (share of output variance)", "Sobol"
     elif "mu_star" in indices:
         series = (("mu_star", "Mean absolute elementary effect (\u03bc*)", "#0072B2"),)
-        sort_key, xlabel, method = "mu_star", "\u03bc* (outcome units per unit range of the parameter)", "Morris"
+        unit = measure(str(indices["outcome"].iloc[0])).unit if "outcome" in indices and len(indices) else ""
+        sort_key, method = "mu_star", "Morris"
+        xlabel = "\u03bc*, mean absolute effect" + (f" ({unit})" if unit else "")
     else:
         raise ValueError("indices need S1 and ST (Sobol) or mu_star (Morris) columns")
     data = indices.sort_values(sort_key, ascending=False)
@@ -1066,15 +1265,54 @@ def sensitivity_bars(indices: pd.DataFrame, ax: Axes | None = None, top: int | N
             xerr=None if conf is None else conf,
             error_kw={"ecolor": "#333333", "capsize": 2.5, "elinewidth": 1},
         )
-    ax.set_yticks(y, [str(p) for p in data["parameter"]])
+    ax.set_yticks(y, [parameter_label(str(p)).split(" (")[0] for p in data["parameter"]])
     ax.axvline(0, color="#333333", lw=0.8)
     ax.set_xlabel(xlabel)
     ax.grid(axis="y", visible=False)
-    outcome = f" of {measure(str(indices['outcome'].iloc[0])).label.lower()}" if "outcome" in indices else ""
-    ax.set_title(f"Which parameters drive the variance{outcome} ({method})")
-    ax.legend(frameon=False, loc="lower right")
+    if method == "Morris" and "outcome" in indices and len(indices):
+        _set_value_axis(ax, str(indices["outcome"].iloc[0]), axis="x")
+    outcome = f" {measure(str(indices['outcome'].iloc[0])).label.lower()}" if "outcome" in indices and len(indices) else ""
+    verb = f"drive the variance of{outcome or ' the outcome'}" if method == "Sobol" else f"move{outcome or ' the outcome'} most"
+    ax.set_title(title or f"Which parameters {verb} ({method})")
+    if legend and len(series) > 1:
+        ax.legend(frameon=False, loc="lower right")
     _tidy_axes(ax)
     return ax
+
+
+@_styled
+def sensitivity_figure(indices: pd.DataFrame, outcomes: Sequence[str] | None = None, ncols: int = 2) -> Figure:
+    """Sensitivity bars for several outcomes, one panel each (an ``outcome`` column is required)."""
+    _require(indices, ["outcome", "parameter"], "sensitivity_figure")
+    outcomes = [o for o in (outcomes or list(dict.fromkeys(indices["outcome"]))) if (indices["outcome"] == o).any()]
+    if not outcomes:
+        raise ValueError("no indices for the requested outcomes")
+    n_params = indices["parameter"].nunique()
+    fig, axes = _panel_grid(len(outcomes), ncols=ncols, panel=(7.0, 1.2 + 0.55 * n_params))
+    sobol = {"S1", "ST"} <= set(indices.columns)
+    for ax, outcome in zip(axes, outcomes, strict=True):
+        sensitivity_bars(indices[indices["outcome"] == outcome], ax=ax, title=measure(outcome).label, legend=False)
+    if sobol:
+        handles, labels = axes[0].get_legend_handles_labels()
+        legend = fig.legend(
+            handles,
+            labels,
+            loc="outside lower center",
+            ncol=2,
+            frameon=False,
+            title="Error bars: 95% bootstrap intervals. ST - S1 is the share of variance in interactions.",
+            title_fontproperties={"size": 10.5},
+        )
+        legend.get_title().set_color("#555555")
+        _headline(fig, "Which parameters drive the variance of each outcome (Sobol' indices)")
+    else:
+        fig.supxlabel(
+            "\u03bc*: mean absolute elementary effect (Morris screening); error bars: 95% bootstrap intervals.",
+            fontsize=10.5,
+            color="#555555",
+        )
+        _headline(fig, "Which parameters move each outcome most (Morris screening)")
+    return fig
 
 
 # ----------------------------------------------------------------------------- chart sets
@@ -1163,6 +1401,108 @@ def compare_charts(
         )
     )
     return charts
+
+
+SWEEP_CHART_OUTCOMES = 6
+"""At most this many outcomes get a panel in a sweep's line charts (the spec's first ones)."""
+
+
+def sweep_charts(
+    runs: pd.DataFrame,
+    parameters: Sequence[str],
+    outcomes: Sequence[str],
+    design: str = "grid",
+    indices: pd.DataFrame | None = None,
+) -> list[Chart]:
+    """The charts of a sweep, chosen by its design (figures are created here).
+
+    * a grid over one parameter: each outcome against it, with bands;
+    * a grid over two: each outcome against the one with more values, a line per value of
+      the other, and a heat map of each outcome over both;
+    * more parameters, or a sampled design (lhs, sobol, morris): main effects per outcome;
+    * with sensitivity ``indices``: the indices as bars, one panel per outcome.
+
+    Only successful runs (``status == "ok"`` when the column exists) are drawn.
+    """
+    if "status" in runs:
+        runs = runs[runs["status"] == "ok"]
+    outcomes = [o for o in outcomes if o in runs.columns and runs[o].notna().any()]
+    shown = outcomes[:SWEEP_CHART_OUTCOMES]
+    charts: list[Chart] = []
+    if indices is not None and len(indices):
+        sobol = {"S1", "ST"} <= set(indices.columns)
+        charts.append(
+            Chart(
+                "sensitivity",
+                "Sensitivity indices",
+                "Sobol' first-order (S1) and total (ST) indices: the share of the outcome's variance across the sampled "
+                "parameter space that each parameter explains alone, and with its interactions."
+                if sobol
+                else "Morris screening: the mean absolute change in the outcome when one parameter moves a step across its "
+                "range with the others held (\u03bc*); a screening ranks parameters, it does not apportion variance.",
+                sensitivity_figure(indices),
+            )
+        )
+    numeric = [p for p in parameters if p in runs.columns]
+    if design == "grid" and len(numeric) == 1:
+        p = numeric[0]
+        charts.append(
+            Chart(
+                "outcomes_vs_parameter",
+                f"Outcomes against {_param_name(p)}",
+                "Each panel: the mean of one outcome at each value of the parameter across replications, with its 95% interval as a band.",
+                sweep_lines(runs, p, shown),
+            )
+        )
+    elif design == "grid" and len(numeric) == 2:
+        a, b = numeric
+        x, by = (a, b) if runs[a].nunique() >= runs[b].nunique() else (b, a)
+        charts.append(
+            Chart(
+                "outcomes_vs_parameters",
+                "Outcomes against both parameters",
+                f"Each panel: the mean of one outcome against {_param_name(x)}, one line per "
+                f"value of {_param_name(by)}; bands are 95% intervals across replications.",
+                sweep_lines(runs, x, shown, by=by),
+            )
+        )
+        for outcome in shown[:4]:
+            ax = parameter_heatmap(runs, x, by, outcome)
+            charts.append(
+                Chart(
+                    f"heatmap_{outcome}",
+                    f"{measure(outcome).label} over both parameters",
+                    "Each cell: the mean across replications at that combination of the two parameters (light = high, "
+                    "dark = low, whatever is better for this outcome).",
+                    ax.figure,
+                )
+            )
+    elif numeric:
+        for outcome in shown[:4]:
+            charts.append(
+                Chart(
+                    f"main_effects_{outcome}",
+                    f"{measure(outcome).label}: main effects",
+                    "The mean of the outcome at each value (or quantile bin) of each parameter, over all settings of the "
+                    "others; bands are 95% intervals across those runs.",
+                    main_effects(runs, numeric, outcome),
+                )
+            )
+    return charts
+
+
+def write_sweep_charts(
+    runs: pd.DataFrame,
+    parameters: Sequence[str],
+    outcomes: Sequence[str],
+    out_dir: Path,
+    design: str = "grid",
+    indices: pd.DataFrame | None = None,
+    formats: Sequence[str] = ("png", "svg"),
+) -> list[Path]:
+    """Draw a sweep's charts and write them to ``out_dir`` (PNG and SVG by default)."""
+    use_agg_if_headless()
+    return write_figures(sweep_charts(runs, parameters, outcomes, design, indices), out_dir, formats)
 
 
 def _figure_of(ax: Axes) -> Figure:

@@ -29,23 +29,20 @@ from ..errors import OrgsimError
 from . import content
 from .pdf import Block, PdfReport
 
-REPORT_KINDS = ("compare", "sweep")
-
-
 # ----------------------------------------------------------------------------- reading
 
 
 @dataclass
 class ResultsFolder:
-    """A results folder as read from disk: its ``meta.json`` and its frames."""
+    """A results folder as read from disk: its kind, its metadata and its frames.
+
+    ``meta`` is ``meta.json`` for a compare folder and ``manifest.json`` for a sweep.
+    """
 
     path: Path
+    kind: str
     meta: dict[str, Any]
     frames: dict[str, pd.DataFrame] = field(default_factory=dict)
-
-    @property
-    def kind(self) -> str:
-        return str(self.meta.get("command", ""))
 
 
 def _read_frame(folder: Path, name: str) -> pd.DataFrame | None:
@@ -60,35 +57,57 @@ def _read_frame(folder: Path, name: str) -> pd.DataFrame | None:
     return None
 
 
+def _read_json(path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise OrgsimError(f"{path}: not valid JSON ({exc})") from None
+    if not isinstance(data, dict):
+        raise OrgsimError(f"{path}: expected a JSON object")
+    return data
+
+
 def load_results(folder: Path | str) -> ResultsFolder:
-    """Read a compare (or sweep) results folder; :class:`OrgsimError` if it is not one."""
+    """Read a compare or sweep results folder; :class:`OrgsimError` if it is neither."""
     folder = Path(folder)
     if not folder.exists():
         raise OrgsimError(f"{folder}: no such results folder")
     if not folder.is_dir():
         raise OrgsimError(f"{folder}: not a folder; pass the folder orgsim compare or orgsim sweep wrote")
+    if (folder / "manifest.json").exists():
+        return _load_sweep(folder)
     meta_path = folder / "meta.json"
     if not meta_path.exists():
-        raise OrgsimError(f"{folder}: not an orgsim results folder (no meta.json)")
-    try:
-        meta = json.loads(meta_path.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise OrgsimError(f"{meta_path}: not valid JSON ({exc})") from None
-    if not isinstance(meta, dict):
-        raise OrgsimError(f"{meta_path}: expected a JSON object")
+        raise OrgsimError(f"{folder}: not an orgsim compare or sweep folder (no meta.json or manifest.json)")
+    meta = _read_json(meta_path)
     kind = meta.get("command")
-    if kind not in REPORT_KINDS:
-        raise OrgsimError(f"{folder}: a report needs a compare or sweep folder; this one was written by {kind!r}")
-    results = ResultsFolder(folder, meta)
-    needed = {"compare": ("runs", "summary", "differences"), "sweep": ("runs",)}[kind]
-    for name in ("runs", "summary", "differences", "daily", "sensitivity", "indices"):
+    if kind != "compare":
+        raise OrgsimError(f"{folder}: a report needs a compare or sweep folder; this one was written by orgsim {kind}")
+    results = ResultsFolder(folder, "compare", meta)
+    for name in ("runs", "summary", "differences", "daily"):
         frame = _read_frame(folder, name)
         if frame is not None:
             results.frames[name] = frame
-        elif name in needed:
+        elif name != "daily":
             raise OrgsimError(f"{folder}: {name}.parquet / {name}.csv missing; was the folder written completely?")
-    if "scenario" not in results.frames["runs"].columns and kind == "compare":
+    if "scenario" not in results.frames["runs"].columns:
         raise OrgsimError(f"{folder}: runs has no scenario column; not a compare folder")
+    return results
+
+
+def _load_sweep(folder: Path) -> ResultsFolder:
+    from ..experiments import store
+
+    manifest = _read_json(folder / "manifest.json")
+    if manifest.get("kind") != "orgsim sweep":
+        raise OrgsimError(f"{folder}/manifest.json: not an orgsim sweep manifest")
+    runs = store.load_results(folder)
+    if runs.empty:
+        raise OrgsimError(f"{folder}: no runs stored yet; run or resume the sweep first")
+    results = ResultsFolder(folder, "sweep", manifest, {"runs": runs})
+    indices = _read_frame(folder, "sensitivity")
+    if indices is not None:
+        results.frames["sensitivity"] = indices
     return results
 
 
