@@ -98,10 +98,11 @@ class Market:
         self.open_opportunity = np.zeros(self.n, dtype=bool)
 
         # Buying windows: steady-state share s with window length D needs an entry
-        # probability per out-of-market day of p = s / (D * (1 - s)).
+        # probability per out-of-market day of p = s / (D * (1 - s)). At p = 1 every account
+        # re-enters the day after leaving, so shares above D / (D + 1) are capped there.
         share = min(m.in_market_share, 0.999)
         self.window_days = m.buying_window_days
-        self.entry_prob = share / (self.window_days * (1 - share)) if share > 0 else 0.0
+        self.entry_prob = min(1.0, share / (self.window_days * (1 - share))) if share > 0 else 0.0
         in_market = rng.random(self.n) < share
         self.window_end = np.where(in_market, rng.integers(1, self.window_days + 1, self.n), -1).astype(np.int32)
         self.next_entry = np.where(in_market, -1, self._draw_entry(0, self.n)).astype(np.int64)

@@ -67,15 +67,15 @@ DAILY_COLUMNS = (
 
 
 def sales_trust(model: OrgModel) -> float:
-    """Mean trust in marketing of the people who work marketing's leads and deals (AEs, sales SDRs)."""
-    people = [*model.aes, *(s for s in model.sdrs if s.function == "sales")]
+    """Mean trust in marketing's leads of the people who work them: AEs and in-house SDRs
+    (whichever org the SDRs report to -- their trust is in marketing's leads)."""
+    people = [*model.aes, *(s for s in model.sdrs if s.function != "agency")]
     return float(np.mean([p.trust for p in people])) if people else float("nan")
 
 
 def marketing_trust(model: OrgModel) -> float:
-    """Mean trust in sales of marketers (and marketing-owned SDRs)."""
-    people = [*model.marketers, *(s for s in model.sdrs if s.function == "marketing")]
-    return float(np.mean([p.trust for p in people])) if people else float("nan")
+    """Mean trust of marketers in sales' follow-up."""
+    return float(np.mean([p.trust for p in model.marketers])) if model.marketers else float("nan")
 
 
 def _marketing_mql_mask(model: OrgModel) -> np.ndarray:
@@ -83,8 +83,8 @@ def _marketing_mql_mask(model: OrgModel) -> np.ndarray:
     return (L.mql_day[: L.n] >= 0) & is_marketing(L.source[: L.n])
 
 
-def friction_components(model: OrgModel, marketing_mqls: np.ndarray | None = None) -> dict[str, float]:
-    """The nine friction components (see module docstring) from the model's state now."""
+def friction_components(model: OrgModel, days_elapsed: int, marketing_mqls: np.ndarray | None = None) -> dict[str, float]:
+    """The nine friction components (see module docstring) after ``days_elapsed`` simulated days."""
     L = model.leads
     n = L.n
     s = model.settings
@@ -97,7 +97,7 @@ def friction_components(model: OrgModel, marketing_mqls: np.ndarray | None = Non
     speeds = L.speed_to_lead_hours[:n][mask & (L.first_touch_day[:n] >= 0)]
     median_speed = float(np.median(speeds)) if len(speeds) else 0.0
     agreed = int((mask & (L.score[:n] >= s.sla.mql_definition_score)).sum())
-    quarters = max(1.0, (model.day + 1) / model.quarter_days)
+    quarters = max(1.0, days_elapsed / model.quarter_days)
     fb_total = model.feedback_given + model.feedback_withheld
     trusts = [t for t in (sales_trust(model), marketing_trust(model)) if not np.isnan(t)]
     icp = float(np.mean([np.linalg.norm(m.icp_point - model.sales_icp) for m in model.marketers])) if model.marketers else 0.0
@@ -161,7 +161,7 @@ class DailyRecorder:
         row["feedback_withheld"][i] = m.feedback_withheld
         row["sdr_headcount"][i] = len(m.sdrs)
         if i % self._friction_every == 0 or i == len(self.stage_counts) - 1:
-            self._friction = friction_components(m)
+            self._friction = friction_components(m, days_elapsed=m.day + 1)  # recorded before the day counter moves
         for c in FRICTION_COMPONENTS:
             row[f"friction_{c}"][i] = self._friction[c]
         row["friction_index"][i] = friction_index(self._friction)
@@ -196,7 +196,7 @@ def summarize(model: OrgModel) -> dict[str, float | int | str]:
     speeds = L.speed_to_lead_hours[:n][touched_mkt].astype(float)
     never_mkt = int((mkt & (stage == Stage.NEVER_WORKED)).sum())
     resolved_mkt = int(touched_mkt.sum()) + never_mkt
-    components = friction_components(model, mkt)
+    components = friction_components(model, days_elapsed=model.day, marketing_mqls=mkt)  # after the last step
     total_cost = model.total_cost
     inquiries_mkt = int(is_marketing(L.source[:n]).sum())
     summary = {

@@ -777,24 +777,27 @@ class OrgModel(mesa.Model):
                 m.adjust_trust(b.trust_learning_rate * n / (n + 3.0) * (outcome - m.trust))
 
     def blame(self, leader: Leader) -> None:
-        """A leader blames the other function: both sides' trust falls, the blamed side's morale too."""
+        """A leader blames the other function: trust falls on both sides.
+
+        Trust here is held by side: marketers trust (or not) sales' follow-up; the people who
+        work marketing's leads (AEs and in-house SDRs, whichever org they report to) trust
+        (or not) marketing's leads. The blamed side loses ``blame_strength`` of trust and some
+        morale; the blaming side, repeating the story, loses half as much.
+        """
         b = self.settings.behaviour
         self.blame_events += 1
-        blamer = leader.function
-        for person in self.people():
-            if person.role == "leader":
-                if person is not leader:
-                    person.adjust_trust(-b.blame_strength)
+        blamer_side = "marketing" if leader.function == "marketing" else "sales"
+        for person in [*self.marketers, *self.sdrs, *self.aes]:
+            if person.function == "agency":
                 continue
-            side = person.function
-            if side == "agency":
-                continue
-            if side == blamer:
+            side = "marketing" if person.role == "marketer" else "sales"
+            if side == blamer_side:
                 person.adjust_trust(-0.5 * b.blame_strength)
             else:
                 person.adjust_trust(-b.blame_strength)
                 person.adjust_morale(-0.05)
-        leader.adjust_trust(-0.5 * b.blame_strength)
+        for other in self.leaders:
+            other.adjust_trust(-(0.5 if other is leader else 1.0) * b.blame_strength)
 
     def people(self):
         return [*self.marketers, *self.sdrs, *self.aes, *self.leaders]

@@ -95,7 +95,7 @@ class Market(_Strict):
         default_factory=lambda: BySegment(smb=22, mid_market=60, enterprise=135),
         description="median calendar days from opportunity to decision (SMB 14-30, MM 30-90, ENT 90-180+)",
     )
-    in_market_share: float = Field(0.05, ge=0, le=1, description="share of accounts in a buying window per quarter (Dawes 95:5)")
+    in_market_share: float = Field(0.05, ge=0, le=1, description="share of accounts in a buying window per quarter (Dawes 95:5); capped at D / (D + 1) for a window of D days")
     buying_window_days: int = Field(63, ge=1, le=1000, description="working days an account stays in market (assumption)")
     inbound_rate: float = Field(
         0.05, ge=0, le=1, description="daily probability that a fully aware, in-market account raises its hand (assumption)"
