@@ -184,7 +184,7 @@ def test_compare_csv_parses_with_pandas_and_matches_the_written_runs(tmp_path):
     out = tmp_path / "c"
     proc = orgsim(
         "compare", "sla", "separate_targets", "--replications", "2", "--days", "20", "--seed", "3", "--format", "csv",
-        "--out", str(out), cwd=tmp_path,
+        "--no-charts", "--out", str(out), cwd=tmp_path,
     )
     assert proc.returncode == 0, proc.stderr
     printed = pd.read_csv(io.StringIO(proc.stdout))
@@ -196,7 +196,7 @@ def test_compare_csv_parses_with_pandas_and_matches_the_written_runs(tmp_path):
 
 def test_compare_table_reports_intervals_against_the_baseline(tmp_path):
     proc = orgsim(
-        "compare", "sla", "--replications", "2", "--days", "20", "--out", str(tmp_path / "t"), cwd=tmp_path
+        "compare", "sla", "--replications", "2", "--days", "20", "--no-charts", "--out", str(tmp_path / "t"), cwd=tmp_path
     )
     assert proc.returncode == 0, proc.stderr
     assert "separate_targets" in proc.stdout and "sla" in proc.stdout  # the baseline is added

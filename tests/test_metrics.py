@@ -230,3 +230,39 @@ def test_summary_friction_equals_the_last_daily_row():
     assert last["friction_blame_rate"] == pytest.approx(model.blame_events / (2 * 70 / 63))
     for c in FRICTION_COMPONENTS:
         assert row[f"friction_{c}"] == pytest.approx(last[f"friction_{c}"]), c
+
+
+def test_deterministic_toy_company_with_no_market_pays_exactly_its_salaries():
+    """Known values: no buyers, no budget, no SDRs -> no leads, no bookings, undefined rates,
+    costs exactly the salaries, and awareness decaying geometrically at the decay rate."""
+    from simulation import load_scenario
+
+    sc = load_scenario("separate_targets").with_overrides(
+        {
+            "market.n_accounts": 500,
+            "market.in_market_share": 0.0,
+            "market.inbound_rate": 0.0,
+            "marketing.budget_per_quarter_usd": 0.0,
+            "sdr.headcount": 0,
+        }
+    )
+    days = 70  # crosses a quarter end: leaders review, set quotas and budgets
+    res = run(sc, seed=0, days=days)
+    row = res.summary.iloc[0]
+    for col in ("leads_created", "mqls", "sqls", "deals_won", "bookings", "pipeline_created", "sla_breaches"):
+        assert row[col] == 0, col
+    for col in ("mql_acceptance_rate", "win_rate", "median_speed_to_lead_hours", "cac"):
+        assert math.isnan(row[col]), f"{col} should be undefined with no leads, got {row[col]}"
+    yearly = (
+        sc.marketing.headcount * sc.marketing.salary_usd
+        + sc.sales.ae_headcount * sc.sales.salary_usd
+        + 2 * sc.leadership.salary_usd  # a CMO and a VP Sales
+    )
+    assert row["total_cost"] == pytest.approx(days * yearly / 252)
+    assert row["cost_programmes"] == 0 and row["cost_commissions"] == 0
+    d = res.daily
+    assert (d[[c for c in d.columns if c.startswith("stage_")]].to_numpy() == 0).all()
+    np.testing.assert_allclose(d["total_cost"], (d["day"] + 1) * yearly / 252)
+    ratio = d["awareness_mean"].iloc[1:].to_numpy() / d["awareness_mean"].iloc[:-1].to_numpy()
+    np.testing.assert_allclose(ratio, 1 - sc.behaviour.awareness_decay)
+    assert (d["in_market_share"] == 0).all()
