@@ -239,7 +239,9 @@ def means_table(summary: pd.DataFrame, designs: Sequence[str], outcomes: Sequenc
                 cells.append(ResultCell("n/a"))
                 continue
             r = s.loc[(name, outcome)]
-            cells.append(ResultCell(plots.format_value(r["mean"], outcome), _interval(r["ci_low"], r["ci_high"], outcome)))
+            # A t-interval from few runs can spill past what is possible (negative bookings): clip it.
+            low, high = (float(v[0]) for v in plots.clip_band(outcome, [r["ci_low"]], [r["ci_high"]]))
+            cells.append(ResultCell(plots.format_value(r["mean"], outcome), _interval(low, high, outcome)))
         rows.append(ResultRow(outcome, m.label, _unit_text(outcome), cells, m.better))
     return rows
 
@@ -607,7 +609,16 @@ def general_caveats(replications: int, horizon_days: Sequence[int], baseline: st
     days = sorted(set(int(d) for d in horizon_days))
     horizon = f"{days[0]} working days" if len(days) == 1 else f"{days[0]}-{days[-1]} working days"
     quarters = days[0] / 63
-    return [
+    few = (
+        [
+            f"Only {replications} replication{'s' if replications != 1 else ''} per design: intervals are wide (and "
+            "absent with one), so only large differences are resolved. Rerun with --replications 10 or more before "
+            "drawing conclusions."
+        ]
+        if replications < 5
+        else []
+    )
+    return few + [
         "This is a simulation of mechanisms, not a forecast. It shows how the designs differ when the same agents "
         "respond to different incentives, rules and structures; the size of each difference depends on the "
         "assumptions below.",

@@ -230,7 +230,7 @@ class PdfReport:
 
     # ------------------------------------------------------------------ charts
 
-    def figure(self, fig: Figure, title: str = "", caption: str = "", dpi: int = 200) -> None:
+    def figure(self, fig: Figure, title: str = "", caption: str = "", dpi: int = 160) -> None:
         """A chart on its own page, scaled to fit, with a heading and its caption underneath.
 
         The chart is placed as a high-resolution image (``dpi``) so that every page has the
