@@ -89,6 +89,7 @@ def build_parser() -> argparse.ArgumentParser:
     p_rep.add_argument("--pdf", type=Path, default=None, help="also write a multi-page PDF to this file")
     p_rep.add_argument("--force", action="store_true", help="overwrite existing report files")
     _add_experiment_commands(sub)
+    _add_validation_commands(sub)
     return parser
 
 
@@ -422,6 +423,93 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
 
 
 COMMANDS.update({"sweep": cmd_sweep, "sensitivity": cmd_sensitivity, "summarize": cmd_summarize})
+
+
+# ---------------------------------------------------------------------------- calibration and validation: calibrate, validate
+
+
+def _add_validation_commands(sub: argparse._SubParsersAction) -> None:
+    """The ``calibrate`` and ``validate`` subcommands (see docs/model.md, Calibration and Validation)."""
+    from . import calibrate, validation
+
+    cal_budget, cal_replications, cal_seed = calibrate.DEFAULT_BUDGET, calibrate.DEFAULT_REPLICATIONS, calibrate.DEFAULT_SEED
+    val_replications = validation.DEFAULT_REPLICATIONS
+
+    p_cal = sub.add_parser("calibrate", help="fit the calibrated parameters to the published targets; writes the calibration file")
+    p_cal.add_argument("--budget", type=_positive, default=cal_budget, help=f"candidates to evaluate (default {cal_budget})")
+    p_cal.add_argument("--replications", type=_positive, default=cal_replications,
+                       help=f"runs per candidate, on common random numbers (default {cal_replications})")
+    p_cal.add_argument("--workers", type=_positive, default=None, help="worker processes (default: all cores)")
+    p_cal.add_argument("--seed", type=_seed, default=cal_seed, help=f"root seed (default {cal_seed})")
+    p_cal.add_argument("--out", type=Path, default=None, help="calibration file to write (default: the shipped simulation/calibration.yaml)")
+    p_cal.add_argument("--force", action="store_true", help="overwrite --out if it exists (the shipped file needs no --force)")
+    p_cal.add_argument("--quiet", action="store_true", help="no line per candidate on stderr")
+
+    p_val = sub.add_parser("validate", help="check the current calibration against every published target; writes a report")
+    p_val.add_argument("--replications", type=_positive, default=val_replications, help=f"runs per design (default {val_replications})")
+    p_val.add_argument("--seed", type=_seed, default=0, help="root seed of the replications (default 0)")
+    p_val.add_argument("--workers", type=_positive, default=None, help="worker processes (default: all cores)")
+    p_val.add_argument("--out", type=Path, default=None, help="report folder (default runs/validate-TIMESTAMP)")
+    p_val.add_argument("--format", choices=("table", "json"), default="table", help="what to print on stdout")
+    p_val.add_argument("--robustness-replications", type=int, default=3, metavar="N",
+                       help="replications per design and setting of the robustness section (default 3; 0 leaves it out)")
+
+
+def cmd_calibrate(args: argparse.Namespace) -> int:
+    from .calibrate import calibrate, check_output, write_calibration
+    from .scenario import CALIBRATION_FILE
+
+    out = args.out or CALIBRATION_FILE
+    check_output(out, args.force)
+    workers = args.workers or default_workers()
+    log = (lambda line: None) if args.quiet else (lambda line: print(line, file=sys.stderr, flush=True))
+    print(f"calibrating: budget {args.budget} candidates x {args.replications} replications, seed {args.seed}, "
+          f"{workers} worker{'s' if workers > 1 else ''}", file=sys.stderr)
+    result = calibrate(budget=args.budget, replications=args.replications, seed=args.seed, workers=workers, log=log)
+    write_calibration(result, out)
+    print(f"best of {len(result.history)} candidates: objective {result.objective:.3f}")
+    for path, value in result.parameters.items():
+        print(f"  {path:<34} {value:g}")
+    fit = result.fit
+    print(f"{int(fit['inside'].sum())} of {len(fit)} targets inside their range at these values "
+          f"({int(fit.loc[fit['use'] == 'fit', 'inside'].sum())} of {int((fit['use'] == 'fit').sum())} fit targets)")
+    print(f"written to {out}")
+    return 0
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from .validation import robustness, validate, validation_table, write_report
+
+    if args.robustness_replications < 0:
+        raise OrgsimError(f"--robustness-replications = {args.robustness_replications}: must be 0 or more")
+    out = args.out or default_out("validate")
+    check_out_dir(out)
+    workers = args.workers or default_workers()
+    progress = sys.stderr.isatty()
+    result = validate(replications=args.replications, seed=args.seed, workers=workers, progress=progress)
+    robust = None
+    if args.robustness_replications:
+        robust = robustness(replications=args.robustness_replications, seed=args.seed, workers=workers, progress=progress)
+    files = write_report(result, out, robust)
+    if args.format == "json":
+        print(result.table.to_json(orient="records"))
+        return 0
+    table = validation_table(result)
+    inside = int(result.table["inside"].sum())
+    print(f"{inside} of {len(table)} targets inside their published range ({args.replications} replications, seed {args.seed}; "
+          f"simulated means with 95% intervals). {result.note}.\n")
+    print(table.to_string(index=False))
+    if result.missed:
+        print(f"\nmissed: {', '.join(result.missed)} -- why: docs/model.md, 'Validation: targets the model misses'")
+    if robust is not None:
+        print("\nrobustness of the design comparison:")
+        for line in robust.statements():
+            print(f"  {line}")
+    print(f"\nreport written to {files.html} and {files.markdown} ({len(files.charts)} charts)")
+    return 0
+
+
+COMMANDS.update({"calibrate": cmd_calibrate, "validate": cmd_validate})
 
 
 def main(argv: list[str] | None = None) -> int:

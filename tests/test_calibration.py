@@ -1,0 +1,103 @@
+"""The calibration procedure and the shipped calibration file.
+
+`orgsim calibrate` is deterministic (same seed, budget and replications => same file,
+whatever the number of workers); the shipped file is its output for the current model; the
+scenario's calibrated defaults are the file's values.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+import yaml
+
+from simulation import Scenario
+from simulation.calibrate import calibrate, calibration_document, check_output, write_calibration
+from simulation.errors import OrgsimError
+from simulation.scenario import CALIBRATED, CALIBRATION_FILE
+from simulation.validation import load_targets, model_fingerprint, read_calibration
+
+
+def shipped() -> dict:
+    return yaml.safe_load(CALIBRATION_FILE.read_text(encoding="utf-8"))
+
+
+def test_the_scenario_defaults_are_the_shipped_calibration():
+    values = shipped()["parameters"]
+    scenario = Scenario()
+    for path, value in values.items():
+        section, name = path.split(".")
+        assert getattr(getattr(scenario, section), name) == pytest.approx(value), path
+    assert set(values) == set(CALIBRATED) == set(load_targets().parameters)
+
+
+def test_the_shipped_file_records_its_procedure_and_fit():
+    data = shipped()
+    assert data["procedure"]["method"].startswith("Latin hypercube")
+    assert data["procedure"]["evaluations"] <= data["procedure"]["budget"]
+    assert isinstance(data["seed"], int)
+    fit = data["fit"]["targets"]
+    assert set(fit) == set(load_targets().names())
+    for name, row in fit.items():
+        assert row["score"] is None or row["score"] >= 0, name
+        low, high = row["range"]
+        if row["simulated"] is not None:
+            assert row["inside"] == (low - 1e-9 <= row["simulated"] <= high + 1e-9), name
+    for path, value in data["parameters"].items():
+        low, high = data["procedure"]["search_space"][path]
+        assert low <= value <= high, path
+
+
+def test_the_shipped_calibration_is_current_for_this_model():
+    """Fails when the model, a preset or the targets changed after the last `orgsim calibrate`:
+    the shipped defaults must be the output of the procedure for the code they ship with."""
+    recorded = read_calibration()["fit"]["model_fingerprint"]
+    assert recorded == model_fingerprint(), "the model changed since the shipped calibration: run `orgsim calibrate` and commit the file"
+
+
+def test_calibration_is_deterministic_and_independent_of_the_workers(tmp_path):
+    targets = load_targets()
+    first = calibrate(targets, budget=14, replications=1, seed=5, workers=1, days=100)
+    again = calibrate(targets, budget=14, replications=1, seed=5, workers=2, days=100)
+    assert calibration_document(first) == calibration_document(again)
+    assert len(first.history) == 13  # the hypercube takes 2 d + 1 = 13 of 14; no room for a simplex
+    search = targets.parameters
+    for path, value in first.parameters.items():
+        assert search[path][0] <= value <= search[path][1]
+    best = first.history.loc[first.history["objective"].idxmin()]
+    assert first.objective == pytest.approx(best["objective"])
+    path = write_calibration(first, tmp_path / "calibration.yaml")
+    written = yaml.safe_load(path.read_text())
+    assert list(written)[0] == "parameters"
+    assert written["parameters"] == {k: pytest.approx(v) for k, v in first.parameters.items()}
+
+
+def test_budget_and_output_checks(tmp_path):
+    with pytest.raises(OrgsimError, match="budget = 5"):
+        calibrate(budget=5)
+    existing = tmp_path / "other.yaml"
+    existing.write_text("parameters: {}\n")
+    with pytest.raises(OrgsimError, match="file exists"):
+        check_output(existing, force=False)
+    check_output(existing, force=True)
+    check_output(CALIBRATION_FILE, force=False)  # the shipped file is calibrate's own output
+    with pytest.raises(OrgsimError, match="no such folder"):
+        check_output(tmp_path / "missing" / "c.yaml", force=False)
+
+
+def test_cli_refuses_to_overwrite_another_file(tmp_path):
+    existing = tmp_path / "mine.yaml"
+    existing.write_text("keep me\n")
+    result = subprocess.run(
+        [sys.executable, "-m", "simulation.cli", "calibrate", "--out", str(existing)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONWARNINGS": "ignore"},
+        timeout=120,
+    )
+    assert result.returncode == 2
+    assert result.stderr.strip().count("\n") == 0 and "file exists" in result.stderr
+    assert existing.read_text() == "keep me\n"
