@@ -158,6 +158,7 @@ def test_user_mistakes_exit_2_with_one_line(tmp_path, args):
     assert not (tmp_path / "runs").exists(), "nothing may be written after a user error"
 
 
+@pytest.mark.slow  # the exact command of the issue: a process pool and charts (~10-25 s)
 def test_compare_json_prints_only_the_per_run_rows(tmp_path):
     out = tmp_path / "cmp"
     proc = orgsim(
@@ -184,7 +185,7 @@ def test_compare_csv_parses_with_pandas_and_matches_the_written_runs(tmp_path):
     out = tmp_path / "c"
     proc = orgsim(
         "compare", "sla", "separate_targets", "--replications", "2", "--days", "20", "--seed", "3", "--format", "csv",
-        "--no-charts", "--out", str(out), cwd=tmp_path,
+        "--no-charts", "--workers", "1", "--out", str(out), cwd=tmp_path,
     )
     assert proc.returncode == 0, proc.stderr
     printed = pd.read_csv(io.StringIO(proc.stdout))
@@ -196,7 +197,7 @@ def test_compare_csv_parses_with_pandas_and_matches_the_written_runs(tmp_path):
 
 def test_compare_table_reports_intervals_against_the_baseline(tmp_path):
     proc = orgsim(
-        "compare", "sla", "--replications", "2", "--days", "20", "--no-charts", "--out", str(tmp_path / "t"), cwd=tmp_path
+        "compare", "sla", "--replications", "2", "--days", "20", "--no-charts", "--workers", "1", "--out", str(tmp_path / "t"), cwd=tmp_path
     )
     assert proc.returncode == 0, proc.stderr
     assert "separate_targets" in proc.stdout and "sla" in proc.stdout  # the baseline is added

@@ -242,17 +242,10 @@ def test_different_seeds_give_different_results(scenario, seed):
     assert not a.leads.equals(b.leads) or a.leads.empty
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=ValueError,
-    reason=(
-        "model bug: market.Market sets entry_prob = s / (D * (1 - s)) for in_market_share s and "
-        "buying_window_days D; above s = D / (D + 1) (0.985 with the default 63 days) it exceeds 1 "
-        "and rng.geometric raises, although validation accepts any share in [0, 1]"
-    ),
-)
 @pytest.mark.parametrize("share, window", [(0.99, 63), (1.0, 63), (0.6, 1)])
 def test_any_valid_in_market_share_runs(share, window):
+    """Validation accepts any in-market share in [0, 1], so any must run. (Regression: the daily
+    entry probability s / (D (1 - s)) exceeded 1 above s = D / (D + 1) and numpy raised.)"""
     sc = load_scenario("separate_targets").with_overrides(
         {"market.n_accounts": 500, "market.in_market_share": share, "market.buying_window_days": window}
     )
