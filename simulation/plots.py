@@ -85,16 +85,12 @@ PRESET_COLORS = {
 """Fixed colours of the six presets (Okabe & Ito's colour-blind-safe palette)."""
 
 FALLBACK_COLORS = (
-    "#56B4E9",  # sky blue
     "#332288",  # indigo
-    "#8C564B",  # brown
-    "#117733",  # dark green
     "#882255",  # wine
-    "#44AA99",  # teal
+    "#56B4E9",  # sky blue
     "#999933",  # olive
-    "#AA4499",  # purple
-    "#1F1F1F",  # near black
-    "#DDAA33",  # sand
+    "#8C564B",  # brown
+    "#6A3D9A",  # purple
 )
 """Colours for designs that are not presets, picked by a stable hash of the name."""
 
@@ -218,9 +214,31 @@ def axis_label(outcome: str, prefix: str = "") -> str:
 # ----------------------------------------------------------------------------- designs
 
 
+ACRONYMS = {
+    "sla": "SLA",
+    "sdr": "SDR",
+    "sdrs": "SDRs",
+    "mql": "MQL",
+    "mqls": "MQLs",
+    "icp": "ICP",
+    "cro": "CRO",
+    "cgo": "CGO",
+    "cmo": "CMO",
+    "ae": "AE",
+    "aes": "AEs",
+    "abm": "ABM",
+    "vp": "VP",
+}
+
+
 def design_label(name: str) -> str:
-    """A preset's display name; other names with underscores turned into spaces."""
-    return PRESET_LABELS.get(name, str(name).replace("_", " "))
+    """A preset's display name; another name readable: ``combined_with_sla`` -> ``Combined with SLA``."""
+    if name in PRESET_LABELS:
+        return PRESET_LABELS[name]
+    words = [ACRONYMS.get(w.lower(), w) for w in str(name).replace("-", "_").split("_") if w]
+    if not words:
+        return str(name)
+    return " ".join([words[0][:1].upper() + words[0][1:], *words[1:]])
 
 
 def design_order(names: Iterable[str]) -> list[str]:
@@ -281,8 +299,15 @@ def _styled(fn: Callable) -> Callable:
     def wrapper(*args, **kwargs):
         import matplotlib as mpl
 
-        with mpl.rc_context(RC):
+        # Save and restore only the style's own keys. matplotlib.rc_context restores every
+        # rcParam, including ``interactive`` -- which a notebook's inline backend turns on
+        # after the first figure; switching it back off stops later figures from showing.
+        saved = {key: mpl.rcParams[key] for key in RC}
+        mpl.rcParams.update(RC)
+        try:
             return fn(*args, **kwargs)
+        finally:
+            mpl.rcParams.update(saved)
 
     return wrapper
 
@@ -953,7 +978,7 @@ def parameter_label(parameter: str) -> str:
         unit = {"share": "%", "hours": "hours", "days": "working days", "usd": "$", "multiple": "x"}.get(kind, "")
         return f"{label} ({unit})" if unit else label
     parts = parameter.split(".")
-    text = " ".join(parts[-1].split("_"))
+    text = design_label(parts[-1])  # the same readable form: capitalised, acronyms kept
     return f"{text} ({'.'.join(parts[:-1])})" if len(parts) > 1 else text
 
 
@@ -985,6 +1010,10 @@ def _param_value_text(parameter: str, value: Any) -> str:
         return f"{100 * float(value):.0f}%"
     if kind == "usd":
         return _money(float(value), tick=True)
+    if kind == "hours":
+        return f"{_fmt_param(value)} h"
+    if kind == "days":
+        return f"{_fmt_param(value)} days"
     return _fmt_param(value)
 
 

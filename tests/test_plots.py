@@ -138,7 +138,7 @@ def test_presets_have_fixed_colours_and_custom_names_a_stable_one():
 
 
 def test_custom_designs_in_one_comparison_never_share_a_colour():
-    names = [f"custom_{i}" for i in range(8)] + ["sla"]
+    names = [f"custom_{i}" for i in range(len(plots.FALLBACK_COLORS))] + ["sla"]
     colors = plots.design_colors(names)
     assert len(set(colors.values())) == len(names)
     assert plots.design_colors(list(reversed(names))) == colors  # depends on the set, not the order
@@ -203,7 +203,7 @@ def test_demand_waterfall_has_two_panels_titles_and_one_legend():
     assert len(fig.axes) == 2
     assert fig.get_suptitle() == "Demand waterfall by design"
     labels = [t.get_text() for t in fig.legends[0].get_texts()]
-    assert labels == ["Separate targets", "SLA", "my custom design"]
+    assert labels == ["Separate targets", "SLA", "My custom design"]
     assert "95% intervals" in fig.legends[0].get_title().get_text()
 
 
@@ -295,7 +295,7 @@ def test_forest_plot_draws_each_design_with_its_interval_and_a_zero_line():
     assert len(intervals) >= 2  # the interval lines (plus their end caps)
     assert any(np.allclose(line.get_xdata(), 0) for line in ax.get_lines() if line.get_marker() != "D")
     assert "higher is better" in ax.get_xlabel()
-    assert [t.get_text() for t in ax.get_yticklabels()] == ["SLA", "my custom design"]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["SLA", "My custom design"]
 
 
 def test_forest_plot_has_no_interval_with_one_replication():
@@ -324,7 +324,7 @@ def test_outcome_vs_parameter_plots_known_means_with_bands():
     ax = plots.outcome_vs_parameter(runs, "marketing.shared_revenue_weight", "bookings", by="sla.first_touch_hours")
     lines = ax.get_lines()
     assert len(lines) == 2  # one per first-touch window
-    four = next(line for line in lines if line.get_label() == "4")
+    four = next(line for line in lines if line.get_label() == "4 h")
     np.testing.assert_allclose(four.get_ydata(), [4001.0, 54001.0, 104001.0])
     assert len(_bands(ax)) == 2
     assert ax.get_xlabel() == "Shared revenue in marketers' pay (%)"
@@ -360,7 +360,7 @@ def test_sensitivity_bars_sobol_sorted_with_both_indices():
     )
     ax = plots.sensitivity_bars(indices)
     assert len([p for p in ax.patches if isinstance(p, Rectangle)]) == 6
-    assert [t.get_text() for t in ax.get_yticklabels()][-1].startswith("y")  # the largest ST on top
+    assert [t.get_text() for t in ax.get_yticklabels()][-1].startswith("Y")  # the largest ST on top
     assert "Sobol" in ax.get_title() and "variance" in ax.get_xlabel()
 
 

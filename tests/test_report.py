@@ -92,7 +92,7 @@ def test_report_from_a_compare_folder_is_self_contained_and_has_every_section(co
         "Defaults that are assumptions",
     ):
         assert heading in html, heading
-    assert "Separate targets" in html and "small sla" in html  # preset and custom design names, readable
+    assert "Separate targets" in html and "Small SLA" in html  # preset and custom design names, readable
     assert "SLA: first touch within" in html and "24 hours" in html  # the SLA design's lever settings
     assert re.search(r"\[\$[\d.]+[KM]?, \$[\d.]+[KM]?\]", html), "means come with their intervals"
     assert "[-$" not in html.split("Paired differences from")[0], "intervals of means stay within possible values"
@@ -194,7 +194,7 @@ def test_report_from_a_sweep_folder(sweep_folder, tmp_path):
         assert heading in html
     assert "Shared revenue in marketers&#39; pay" in html
     assert "Bookings (higher is better): best at" in html  # the known best point: w = 100%, 4 hours
-    assert "Shared revenue in marketers&#39; pay = 100%, SLA first-touch window = 4" in html
+    assert "Shared revenue in marketers&#39; pay = 100%, SLA first-touch window = 4 h" in html
     assert (tmp_path / "s.pdf").read_bytes().startswith(b"%PDF")
 
 
