@@ -230,6 +230,7 @@ def _add_experiment_commands(sub: argparse._SubParsersAction) -> None:
                        help="continue the sweep stored in --out, running only the missing runs")
         p.add_argument("--retry-failed", action="store_true", help="with --resume, also rerun runs stored as failures")
         p.add_argument("--no-progress", action="store_true", help="no progress bar (default: shown when stderr is a terminal)")
+        p.add_argument("--no-charts", action="store_true", help="do not write the charts (PNG and SVG) into OUT/charts/")
 
     p_sweep = sub.add_parser("sweep", help="run a sweep spec; every run is stored as it finishes")
     p_sweep.add_argument("spec", help="a sweep spec YAML file or a shipped spec's name (scenarios/sweeps/)")
@@ -321,8 +322,17 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     spec = load_sweep_spec(args.spec)
     result = _run_sweep_command(args, spec, "sweep")
     status = _report_sweep(result)
+    if not args.no_charts:
+        _write_folder_charts(result.out)
     print(f"summarize with: orgsim summarize {result.out}")
     return status
+
+
+def _write_folder_charts(folder: Path) -> None:
+    from .report import write_folder_charts
+
+    if write_folder_charts(folder):
+        print(f"charts (PNG and SVG) written to {folder / 'charts'}/; a report: orgsim report {folder}")
 
 
 def sweep_table(summary: pd.DataFrame, parameters: list[str]) -> dict[str, pd.DataFrame]:
@@ -419,6 +429,8 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
         print(block.drop(columns="outcome").to_string(index=False, float_format=lambda v: f"{v:.3g}"))
         print()
     print(f"indices written to {out}/sensitivity.csv and sensitivity.parquet")
+    if not args.no_charts:
+        _write_folder_charts(out)
     return status
 
 

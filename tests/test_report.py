@@ -212,3 +212,31 @@ def test_sweep_report_shows_sensitivity_indices_when_present(sweep_folder, tmp_p
         (sweep_folder / "sensitivity.parquet").unlink()
     assert files.charts[0] == "sensitivity"
     assert 'id="chart-sensitivity"' in (tmp_path / "s.html").read_text(encoding="utf-8")
+
+
+TINY_SWEEP = """description: tiny sweep (chart wiring)
+base: separate_targets
+overrides:
+  market.n_accounts: 2000
+parameters:
+  marketing.shared_revenue_weight:
+    values: [0.0, 1.0]
+design: grid
+replications: 2
+seed: 1
+days: 10
+outcomes: [bookings, friction_index]
+"""
+
+
+def test_orgsim_sweep_writes_its_charts_unless_told_not_to(tmp_path):
+    (tmp_path / "tiny.yaml").write_text(TINY_SWEEP)
+    proc = orgsim("sweep", "tiny.yaml", "--workers", "1", "--out", "with", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert sorted(p.name for p in (tmp_path / "with" / "charts").iterdir()) == [
+        "outcomes_vs_parameter.png",
+        "outcomes_vs_parameter.svg",
+    ]
+    proc = orgsim("sweep", "tiny.yaml", "--workers", "1", "--out", "without", "--no-charts", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert not (tmp_path / "without" / "charts").exists()

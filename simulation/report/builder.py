@@ -341,6 +341,31 @@ def write_compare_pdf(path: Path, context: dict[str, Any], charts: list[plots.Ch
         report.close()
 
 
+def write_folder_charts(folder: Path | str, formats: tuple[str, ...] = ("png", "svg")) -> list[Path]:
+    """Draw the charts of a compare or sweep folder into ``folder/charts/`` (replacing older ones).
+
+    Used by ``orgsim sweep`` and ``orgsim sensitivity`` after their runs are stored. A
+    sweep with no successful run yet gets no charts (an empty list).
+    """
+    results = load_results(folder)
+    if results.kind == "compare":
+        charts = compare_charts(results, plots.design_order(results.frames["runs"]["scenario"].astype(str)))
+    else:
+        runs = results.frames["runs"]
+        if "status" in runs and not (runs["status"] == "ok").any():
+            return []
+        from . import sweep as sweep_report
+
+        charts = sweep_report.sweep_charts(results, sweep_report.sweep_context(results))
+    out_dir = results.path / "charts"
+    if out_dir.is_dir():  # charts are derived: drop those of an earlier, possibly different, set
+        for old in out_dir.iterdir():
+            if old.suffix.lstrip(".") in formats:
+                old.unlink()
+    plots.use_agg_if_headless()
+    return plots.write_figures(charts, out_dir, formats)
+
+
 # ----------------------------------------------------------------------------- the entry point
 
 
