@@ -773,7 +773,9 @@ def friction_by_design(runs: pd.DataFrame, ax: Axes | None = None, designs: Sequ
     ax.set_xlabel("Friction (0 = none, 1 = maximal)")
     ax.grid(axis="y", visible=False)
     ax.set_title("Where the friction comes from")
-    ax.legend(frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.09), ncol=min(n_d, 3), fontsize=11)
+    # Right-aligned under the axes: the long row labels push the axes right, so a centred
+    # three-column legend would run off the figure.
+    ax.legend(frameon=False, loc="upper right", bbox_to_anchor=(1.0, -0.09), ncol=min(n_d, 3), fontsize=11)
     _tidy_axes(ax)
     return ax
 

@@ -1,7 +1,7 @@
 """Build a shareable report from a results folder: self-contained HTML and a multi-page PDF.
 
 ``build_report(folder)`` reads what ``orgsim compare`` (or ``orgsim sweep``) wrote --
-``meta.json`` and the CSV/Parquet frames -- redraws the charts from the frames with
+``meta.json`` and the CSV/Parquet frames — redraws the charts from the frames with
 :mod:`simulation.plots`, and renders the Jinja2 templates in ``templates/``. Charts are
 embedded as base64 PNG, so the HTML opens anywhere with no network and no side files.
 The PDF is written with matplotlib's ``PdfPages``: text, tables and the vector charts.
@@ -171,8 +171,8 @@ def compare_context(results: ResultsFolder) -> dict[str, Any]:
             f"{len(designs)} designs \u00d7 {replications} replications on common random numbers; baseline: {plots.design_label(baseline)}"
         ),
         "question": (
-            "Which way of organising sales and marketing -- who is measured and paid on what, which rules bind "
-            "them, who owns lead generation -- gives the most pipeline and bookings with the least friction "
+            "Which way of organising sales and marketing — who is measured and paid on what, which rules bind "
+            "them, who owns lead generation — gives the most pipeline and bookings with the least friction "
             f"between the functions, compared with {plots.design_label(baseline)}? And how sure can we be?"
         ),
         "setup": [
@@ -303,8 +303,8 @@ def write_compare_pdf(path: Path, context: dict[str, Any], charts: list[plots.Ch
             Block("h1", "Mechanisms behind the differences"),
             Block(
                 "p",
-                "How each design's levers act in the model -- the decision rules every agent follows in "
-                "every design -- and what the intervals show in these runs.",
+                "How each design's levers act in the model — the decision rules every agent follows in "
+                "every design — and what the intervals show in these runs.",
             ),
         ]
         for m in context["mechanisms"]:

@@ -441,8 +441,8 @@ def mechanism_chains(s: Mapping[str, Any], baseline: Mapping[str, Any] | None = 
             f"first-touch deadline of {float(g('sla.first_touch_hours')):g} hours, at least "
             f"{int(g('sla.min_attempts'))} contact attempts before a lead may be recycled, and accept-or-reject "
             f"within {int(g('sla.reject_window_days'))} working days with a reason code. Reps facing the deadline "
-            "touch agreed MQLs sooner -- and a late first touch qualifies less (the response-decay curve, HBR "
-            f"2011) -- while breaches are logged{review}. The agreement also tells marketing how many leads sales "
+            "touch agreed MQLs sooner — and a late first touch qualifies less (the response-decay curve, HBR "
+            f"2011) — while breaches are logged{review}. The agreement also tells marketing how many leads sales "
             "can work."
         )
     if g("structure") == "combined" and differs("structure"):
@@ -465,7 +465,7 @@ def mechanism_chains(s: Mapping[str, Any], baseline: Mapping[str, Any] | None = 
         chains.append(
             "A standing feedback routine makes feedback on rejected, recycled and lost leads worth an AE's time. "
             "Feedback sharpens marketing's lead scoring, corrects its beliefs about each campaign source and pulls "
-            "its ICP toward sales' -- so lead quality improves over the quarters."
+            "its ICP toward sales' — so lead quality improves over the quarters."
         )
     if g("collaboration.shared_icp") and differs("collaboration.shared_icp"):
         chains.append(
@@ -481,7 +481,7 @@ def mechanism_chains(s: Mapping[str, Any], baseline: Mapping[str, Any] | None = 
         )
         incentive = (
             "Paid per meeting, it books every contact who agrees to meet and clears the contractual quality bar "
-            f"({float(g('sdr.agency.quality_bar')):.2f}) -- it is paid for meetings, not good meetings."
+            f"({float(g('sdr.agency.quality_bar')):.2f}) — it is paid for meetings, not good meetings."
             if g("sdr.agency.price_model") == "per_meeting"
             else "On a retainer it books only contacts that show a need, to protect the renewal."
         )
@@ -507,7 +507,7 @@ def mechanism_chains(s: Mapping[str, Any], baseline: Mapping[str, Any] | None = 
     if no_inbound_sdrs and differs("sdr.sourcing", "sdr.motion", "sdr.headcount"):
         chains.append(
             "With no in-house SDR on the inbound queue, AEs work marketing's MQLs themselves in the hours their open "
-            "deals leave -- fewer near quarter end, when late-stage deals come first."
+            "deals leave — fewer near quarter end, when late-stage deals come first."
         )
     if differs("strategy_clarity"):
         chains.append(
@@ -635,9 +635,9 @@ def general_caveats(replications: int, horizon_days: Sequence[int], baseline: st
         "comparing agency and in-house SDR conversion was found.",
         "The friction index is the unweighted mean of nine components, each scaled to 0-1: a documented "
         "convention for comparing designs, not an empirical scale.",
-        "Constants inside the model (hours per touch, the acceptance bar, the recency decay of a waiting lead, "
-        "the planning win share marketers use, ...) are documented in simulation/model.py and the agent modules; "
-        "most are assumptions.",
+        "The behavioural and work-time parameters (hours per touch, the bar below which a lead is rejected, how fast "
+        "a waiting lead loses a rep's attention, how far distrust colours a lead, ...) are scenario fields like the "
+        "levers: the tables below say which defaults rest on a published figure and which are assumptions.",
         f"Results come from orgsim {version}; the model's defaults may still be tuned between versions, so compare "
         "reports made with the same version.",
     ]

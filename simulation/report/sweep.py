@@ -41,7 +41,7 @@ PARAMETER_MECHANISMS = {
     "sla.first_touch_hours": (
         "The SLA's deadline for the first touch of an agreed MQL. Reps put leads near their deadline first; a "
         "breach is logged and reviewed. A late first touch qualifies less (the response-decay curve, HBR 2011), so "
-        "a tighter window can raise qualification -- at the price of more breaches when capacity is short."
+        "a tighter window can raise qualification — at the price of more breaches when capacity is short."
     ),
     "sla.min_attempts": (
         "Contact attempts required before a lead may be recycled. More attempts reach more buyers (each attempt "
@@ -169,7 +169,7 @@ def best_points(summary: pd.DataFrame, parameters: list[str], outcomes: list[str
             else "no other point's interval overlaps it"
         )
         out.append(
-            f"{m.label} ({m.better} is better): best at {settings} -- "
+            f"{m.label} ({m.better} is better): best at {settings} — "
             f"{plots.format_value(best['mean'], outcome)} {content._interval(best['ci_low'], best['ci_high'], outcome)}; "
             f"{sure}."
         )
