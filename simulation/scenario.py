@@ -326,7 +326,8 @@ def _set_dotted(data: dict, key: str, value: Any, source: str) -> None:
     for i, part in enumerate(parts):
         if not isinstance(node, dict) or part not in node:
             path = ".".join(parts[: i + 1])
-            raise ScenarioError(f"{source}: {path}: no such field")
+            allowed = f"; allowed here: {', '.join(node)}" if isinstance(node, dict) else ""
+            raise ScenarioError(f"{source}: {path}: no such field{allowed}")
         if i == len(parts) - 1:
             if isinstance(node[part], dict) and isinstance(value, dict):
                 node[part] = _deep_merge(node[part], value)
@@ -346,13 +347,27 @@ def _deep_merge(base: dict, override: dict) -> dict:
     return out
 
 
+def _fields_at(loc: tuple) -> list[str]:
+    """The field names allowed at a location of the scenario (for 'unknown field' messages)."""
+    model: type[BaseModel] = Scenario
+    for part in loc:
+        info = model.model_fields.get(str(part))
+        annotation = getattr(info, "annotation", None)
+        if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
+            return []
+        model = annotation
+    return list(model.model_fields)
+
+
 def _describe_error(err: dict) -> str:
     path = ".".join(str(p) for p in err["loc"]) or "<top level>"
     kind = err["type"]
     value = err.get("input")
     ctx = err.get("ctx") or {}
     if kind == "extra_forbidden":
-        return f"{path}: unknown field"
+        allowed = _fields_at(err["loc"][:-1])
+        hint = f"; allowed here: {', '.join(allowed)}" if allowed else ""
+        return f"{path}: unknown field{hint}"
     if kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
         allowed = {
             "greater_than_equal": f">= {ctx.get('ge')}",
