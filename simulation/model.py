@@ -670,8 +670,9 @@ class OrgModel(mesa.Model):
         self._feedback_events(won, good=True)
 
     # ------------------------------------------------------------------ feedback, trust, SLA
-    def _feedback_events(self, idx: np.ndarray, good: bool, forced: bool = False) -> None:
-        """Each worker decides whether to spend time telling marketing what happened to its lead."""
+    def _feedback_events(self, idx: np.ndarray, good: bool, forced: bool = False, by_ae: bool = False) -> None:
+        """Each worker (or, for a closed deal, its AE) decides whether to spend time telling
+        marketing what happened to its lead."""
         L = self.leads
         if len(idx) == 0:
             return
@@ -681,7 +682,8 @@ class OrgModel(mesa.Model):
         if forced:
             give = np.ones(len(idx), dtype=bool)
         else:
-            prob = self._feedback_prob_table()[L.worker[idx]]
+            decider = L.ae[idx] if by_ae else L.worker[idx]
+            prob = self._feedback_prob_table()[decider]
             give = self.streams["work"].random(len(idx)) < prob
         L.feedback_given[idx[give]] = True
         self.feedback_given += int(give.sum())
@@ -887,6 +889,8 @@ class OrgModel(mesa.Model):
         lost = ~nd & ~won
         L.move(due[nd], Stage.NO_DECISION, d)
         L.move(due[lost], Stage.LOST, d)
+        # Why a marketing-sourced deal was lost is feedback too, if the AE takes the time.
+        self._feedback_events(due[nd | lost], good=True, by_ae=True)
         L.move(due[won], Stage.WON, d)
         mk.open_opportunity[acc] = False
         # The account's buying window closes with the decision.
