@@ -288,6 +288,7 @@ def test_a_run_that_raises_becomes_a_failure_row_and_the_sweep_goes_on(tmp_path)
     assert ok["error"].isna().all()
     table = summarize_results(runs, ["y"])
     assert list(table.loc[table["point"] >= 2, "n"]) == [0, 0]
+    assert (table["reference"] == 0).all() and list(table["point"]) == [0, 1, 2, 3]
 
 
 # --------------------------------------------------------------------------- the store

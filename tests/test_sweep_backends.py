@@ -171,7 +171,7 @@ def test_the_command_refuses_an_existing_folder_a_changed_spec_and_a_bad_spec(tm
 def test_failed_runs_make_the_command_exit_non_zero_and_say_how_many(tmp_path, monkeypatch, capsys):
     from simulation import cli
 
-    sweep_module = sys.modules["simulation.experiments.sweep"]  # the module, not the function it exports
+    import simulation.experiments.sweep as sweep_module
     monkeypatch.setattr(sweep_module, "run", fails_on_long_windows)
     status = cli.main(["sweep", str(write_spec(tmp_path)), "--out", str(tmp_path / "out"), "--workers", "1"])
     captured = capsys.readouterr()

@@ -15,7 +15,10 @@ from .runner import RunTask, iter_completed, open_executor, run_tasks
 from .sensitivity import SensitivityResult, analyze_sweep
 from .spec import SweepSpec, load_sweep_spec, sweep_spec_from_dict
 from .store import load_daily, load_manifest, load_results
-from .sweep import SweepResult, sweep
+from .sweep import SweepResult
+
+# `sweep()` itself is exported as `simulation.sweep`: exporting it here too would hide the
+# `simulation.experiments.sweep` module behind the function of the same name.
 
 __all__ = [
     "RunTask",
@@ -34,6 +37,5 @@ __all__ = [
     "run_tasks",
     "summarize_by",
     "summarize_results",
-    "sweep",
     "sweep_spec_from_dict",
 ]

@@ -166,7 +166,6 @@ def summarize_results(
     diffs = diffs.rename(columns={"ci_low": "difference_ci_low", "ci_high": "difference_ci_high", "n": "n_pairs"})
     diffs = diffs[["point", "outcome", "n_pairs", "difference", "difference_ci_low", "difference_ci_high"]]
     table = means.merge(diffs, on=["point", "outcome"], how="left")
-    table["reference"] = reference
     is_ref = table["point"] == reference
     table.loc[is_ref, ["difference", "difference_ci_low", "difference_ci_high"]] = 0.0
     table.loc[is_ref, "n_pairs"] = table.loc[is_ref, "n"]
@@ -180,6 +179,7 @@ def summarize_results(
             ]
         )
         table = pd.concat([table, empty], ignore_index=True)
+    table["reference"] = reference
     labels = runs.drop_duplicates("point").set_index("point")[params]
     table = table.join(labels, on="point")
     order = [

@@ -128,7 +128,7 @@ def execute_run(task: SweepRun) -> RunRecord:
     Runs in a worker (module level, so it pickles by reference). Catching here, inside the
     worker, keeps the traceback of the model's code rather than the pool's.
     """
-    ident = {"run_id": task.run_id, "point": task.point, "replication": task.replication, "seed": task.seed, **task.parameters}
+    ident = _ident(task)
     try:
         result = task.run_fn(task.scenario, seed=task.seed, replication=task.replication)
         summary, daily = _summary_of(result)
@@ -147,6 +147,11 @@ def execute_run(task: SweepRun) -> RunRecord:
             daily.insert(pos, key, ident[key])
         return RunRecord(row, daily)
     return RunRecord(row)
+
+
+def _ident(task: SweepRun) -> dict[str, Any]:
+    """The columns that identify a run: ids, replication, seed and the point's parameters."""
+    return {"run_id": task.run_id, "point": task.point, "replication": task.replication, "seed": task.seed, **task.parameters}
 
 
 def _failure_row(ident: Mapping[str, Any], exc: BaseException, trace: str) -> dict[str, Any]:
@@ -389,25 +394,12 @@ def sweep(
                 except BrokenProcessPool as exc:
                     raise OrgsimError(f"a worker process died ({exc}); the finished runs are stored; continue with --resume") from None
                 except Exception as exc:  # the executor failed this run (lost worker, pickling): record it
-                    ident = {
-                        "run_id": task.run_id,
-                        "point": task.point,
-                        "replication": task.replication,
-                        "seed": task.seed,
-                        **task.parameters,
-                    }
-                    record = RunRecord(_failure_row(ident, exc, "".join(tb.format_exception(exc))))
+                    record = RunRecord(_failure_row(_ident(task), exc, "".join(tb.format_exception(exc))))
                 if store is not None:
                     try:
                         store.write_run(record.row, record.daily, schema)
-                    except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
-                        record = RunRecord(
-                            _failure_row(
-                                {k: record.row[k] for k in ("run_id", "point", "replication", "seed", *spec.parameter_names)},
-                                exc,
-                                f"row does not fit the store's columns: {exc}",
-                            )
-                        )
+                    except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:  # e.g. text where the model gave numbers
+                        record = RunRecord(_failure_row(_ident(task), exc, f"row does not fit the store's columns: {exc}"))
                         store.write_run(record.row, None, schema)
                 else:
                     rows.append(record.row)
