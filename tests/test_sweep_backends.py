@@ -99,7 +99,7 @@ def test_a_sweep_killed_with_sigkill_and_resumed_equals_an_uninterrupted_one(tmp
     out = tmp_path / "killed"
     env = {**os.environ, "PYTHONWARNINGS": "ignore"}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "simulation.cli", "sweep", str(spec), "--out", str(out), "--workers", "1", "--no-progress"],
+        [sys.executable, "-m", "simulation.cli", "sweep", str(spec), "--out", str(out), "--workers", "1", "--no-progress", "--no-charts"],
         cwd=tmp_path,
         env=env,
         stdout=subprocess.DEVNULL,
@@ -119,7 +119,7 @@ def test_a_sweep_killed_with_sigkill_and_resumed_equals_an_uninterrupted_one(tmp
     stored_at_kill = len(load_results(out))
     assert 6 <= stored_at_kill < 36, stored_at_kill
 
-    resumed = orgsim("sweep", str(spec), "--out", str(out), "--resume", "--workers", "2", cwd=tmp_path)
+    resumed = orgsim("sweep", str(spec), "--out", str(out), "--resume", "--workers", "2", "--no-charts", cwd=tmp_path)
     assert resumed.returncode == 0, resumed.stderr
     assert f"{stored_at_kill} stored before, {36 - stored_at_kill} to run" in resumed.stderr
 
@@ -156,7 +156,7 @@ def test_sweep_then_summarize_through_the_command(tmp_path):
 
 def test_the_command_refuses_an_existing_folder_a_changed_spec_and_a_bad_spec(tmp_path):
     spec = write_spec(tmp_path, replications=1)
-    assert orgsim("sweep", str(spec), "--out", "out", "--workers", "1", cwd=tmp_path).returncode == 0
+    assert orgsim("sweep", str(spec), "--out", "out", "--workers", "1", "--no-charts", cwd=tmp_path).returncode == 0
     assert_one_line_error(orgsim("sweep", str(spec), "--out", "out", cwd=tmp_path), "exists and is not empty", "--resume")
     changed = write_spec(tmp_path, replications=2)
     assert_one_line_error(
@@ -169,9 +169,9 @@ def test_the_command_refuses_an_existing_folder_a_changed_spec_and_a_bad_spec(tm
 
 
 def test_failed_runs_make_the_command_exit_non_zero_and_say_how_many(tmp_path, monkeypatch, capsys):
+    import simulation.experiments.sweep as sweep_module
     from simulation import cli
 
-    import simulation.experiments.sweep as sweep_module
     monkeypatch.setattr(sweep_module, "run", fails_on_long_windows)
     status = cli.main(["sweep", str(write_spec(tmp_path)), "--out", str(tmp_path / "out"), "--workers", "1"])
     captured = capsys.readouterr()

@@ -118,6 +118,21 @@ def _borrowed(executor: Executor) -> Iterator[Executor]:
     yield executor
 
 
+def check_backend(backend: str, workers: int = 1, scheduler: str | None = None) -> None:
+    """Raise :class:`OrgsimError` for a backend that cannot be used (checked before anything runs)."""
+    if backend not in BACKENDS:
+        raise OrgsimError(f"backend {backend!r}: allowed backends are {', '.join(BACKENDS)}")
+    if workers < 1:
+        raise OrgsimError(f"workers = {workers}: must be at least 1")
+    if backend == "process" and scheduler is not None:
+        raise OrgsimError("--scheduler goes with --backend dask")
+    if backend == "dask":
+        try:
+            import distributed  # noqa: F401
+        except ImportError:
+            raise OrgsimError("the dask backend needs the optional extra: pip install 'orgsim[dask]'") from None
+
+
 @contextmanager
 def open_executor(backend: str = "process", workers: int = 1, scheduler: str | None = None) -> Iterator[Executor | None]:
     """An executor for ``backend``, shut down on exit.
@@ -128,13 +143,8 @@ def open_executor(backend: str = "process", workers: int = 1, scheduler: str | N
       address, a ``LocalCluster`` of ``workers`` single-threaded worker processes is started
       and closed again. Workers of an existing cluster need orgsim installed.
     """
-    if backend not in BACKENDS:
-        raise OrgsimError(f"backend {backend!r}: allowed backends are {', '.join(BACKENDS)}")
-    if workers < 1:
-        raise OrgsimError(f"workers = {workers}: must be at least 1")
+    check_backend(backend, workers, scheduler)
     if backend == "process":
-        if scheduler is not None:
-            raise OrgsimError("--scheduler goes with --backend dask")
         if workers == 1:
             yield None
             return
@@ -147,10 +157,8 @@ def open_executor(backend: str = "process", workers: int = 1, scheduler: str | N
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
         return
-    try:
-        from distributed import Client, LocalCluster
-    except ImportError:
-        raise OrgsimError("the dask backend needs the optional extra: pip install 'orgsim[dask]'") from None
+    from distributed import Client, LocalCluster
+
     cluster = None
     if scheduler is None:
         cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=logging.ERROR)

@@ -46,7 +46,7 @@ import pyarrow as pa
 from ..errors import OrgsimError, ScenarioError
 from ..runner import Results, run
 from ..scenario import Scenario
-from .runner import _borrowed, executor_slots, iter_completed, open_executor
+from .runner import _borrowed, check_backend, executor_slots, iter_completed, open_executor
 from .seeding import replication_seeds, run_id
 from .spec import SweepSpec, load_sweep_spec
 from .store import FAILED, OK, ResultsStore, load_results, row_schema, rows_to_frame
@@ -342,6 +342,8 @@ def sweep(
     if retry_failed and not resume:
         raise OrgsimError("retry_failed goes with resume")
     run_fn = run if run_fn is None else run_fn
+    if executor is None:
+        check_backend(backend, workers, scheduler)
     tasks = plan(spec, run_fn, timeseries)
     example = probe_outcomes(spec, run_fn)
     check_outcomes(spec, example)
