@@ -408,3 +408,16 @@ def test_sensitivity_needs_a_sobol_or_morris_design(tmp_path):
     result = sweep(small_spec(replications=1, outcomes=["y"]), run_fn=linear_outcome)
     with pytest.raises(OrgsimError, match="design sobol or morris"):
         analyze_sweep(result)
+
+
+def test_a_refused_folder_is_refused_before_any_executor_starts(tmp_path):
+    pytest.importorskip("distributed")
+    out = tmp_path / "out"
+    sweep(small_spec(replications=1), out)
+    manifest = (out / "manifest.json").read_text()
+    # An unreachable scheduler would take 20 s to fail; the refusal must come first.
+    with pytest.raises(OrgsimError, match="exists and is not empty"):
+        sweep(small_spec(replications=1), out, backend="dask", scheduler="tcp://127.0.0.1:9")
+    with pytest.raises(OrgsimError, match="different sweep spec"):
+        sweep(small_spec(replications=2), out, resume=True, backend="dask", scheduler="tcp://127.0.0.1:9")
+    assert (out / "manifest.json").read_text() == manifest

@@ -90,7 +90,7 @@ class SweepResult:
         out: the results folder (None for an in-memory sweep).
         ran: runs executed by this call.
         skipped: runs already in the store (resume).
-        elapsed_seconds: wall time of this call's runs.
+        elapsed_seconds: wall time of this call's runs (executor start-up excluded).
     """
 
     spec: SweepSpec
@@ -271,13 +271,10 @@ def _points_frames(spec: SweepSpec) -> tuple[pd.DataFrame, pd.DataFrame]:
 # --------------------------------------------------------------------------- the sweep
 
 
-def _open_store(
-    spec: SweepSpec, out: Path, resume: bool, run_fn: RunFunction, tasks: list[SweepRun], schema: pa.Schema
-) -> tuple[ResultsStore, list[str]]:
-    notes: list[str] = []
+def _check_store(spec: SweepSpec, out: Path, resume: bool, run_fn: RunFunction) -> None:
+    """Refuse a results folder this sweep may not write into (reads only)."""
     if resume and (out / "manifest.json").exists():
-        store = ResultsStore.open(out)
-        manifest = store.manifest
+        manifest = ResultsStore.open(out).manifest
         if manifest.get("spec_hash") != spec.hash:
             diff = _first_difference(manifest.get("resolved"), json.loads(json.dumps(spec.identity())))
             raise OrgsimError(
@@ -286,13 +283,26 @@ def _open_store(
             )
         if manifest.get("run_fn") != _run_fn_name(run_fn):
             raise OrgsimError(f"{out}: was run with {manifest.get('run_fn')}, not {_run_fn_name(run_fn)}")
-        if manifest.get("code_fingerprint") != _code_fingerprint():
+    elif out.exists() and (not out.is_dir() or any(out.iterdir())):
+        if resume:
+            raise OrgsimError(f"{out}: not a sweep results folder (no manifest.json); nothing to resume")
+        hint = " (continue it with --resume)" if (out / "manifest.json").exists() else ""
+        raise OrgsimError(f"{out}: output folder exists and is not empty{hint}; choose another --out")
+
+
+def _open_store(
+    spec: SweepSpec, out: Path, resume: bool, run_fn: RunFunction, tasks: list[SweepRun], schema: pa.Schema
+) -> tuple[ResultsStore, list[str]]:
+    """Open (resume) or create the results folder, and lock it for this process."""
+    _check_store(spec, out, resume, run_fn)
+    notes: list[str] = []
+    if resume and (out / "manifest.json").exists():
+        store = ResultsStore.open(out)
+        if store.manifest.get("code_fingerprint") != _code_fingerprint():
             notes.append(f"{out}: the simulation code changed since this sweep started; runs stored before and after may not be comparable")
         store.lock()
         store.remove_temporary_files()
         return store, notes
-    if resume and out.exists() and any(out.iterdir()):
-        raise OrgsimError(f"{out}: not a sweep results folder (no manifest.json); nothing to resume")
     points, design = _points_frames(spec)
     store = ResultsStore.create(out, _manifest(spec, run_fn, tasks), points, design, schema)
     store.lock()
@@ -349,46 +359,72 @@ def sweep(
     check_outcomes(spec, example)
     schema = row_schema(spec.points[0], example)
 
+    if out is not None:
+        out = Path(out)
+        _check_store(spec, out, resume, run_fn)  # refuse before a cluster starts or anything is written
+    with _borrowed(executor) if executor is not None else open_executor(backend, workers, scheduler) as pool:
+        return _execute(
+            spec,
+            tasks,
+            schema,
+            out,
+            pool,
+            resume=resume,
+            retry_failed=retry_failed,
+            progress=progress,
+            run_fn=run_fn,
+            on_start=on_start,
+            invocation={"backend": "executor" if executor is not None else backend, "workers": workers},
+        )
+
+
+def _execute(
+    spec: SweepSpec,
+    tasks: list[SweepRun],
+    schema: pa.Schema,
+    out: Path | None,
+    pool: Executor | None,
+    *,
+    resume: bool,
+    retry_failed: bool,
+    progress: bool,
+    run_fn: RunFunction,
+    on_start: Callable[[SweepSpec, int, int], None] | None,
+    invocation: dict[str, Any],
+) -> SweepResult:
+    """Open the store, run what is missing on ``pool``, store each run as it finishes."""
     store: ResultsStore | None = None
     notes: list[str] = []
     done: dict[str, str] = {}
     if out is not None:
-        out = Path(out)
         store, notes = _open_store(spec, out, resume, run_fn, tasks, schema)
         schema = store.schema
         done = store.stored_runs()
-    for note in notes:
-        warnings.warn(note, stacklevel=2)
-    wanted = {t.run_id for t in tasks}
-    stale = set(done) - wanted
-    if stale:  # cannot happen with a matching spec hash; refuse rather than mix
-        raise OrgsimError(f"{out}: holds {len(stale)} runs this spec does not define")
-    keep = {rid for rid, status in done.items() if status == OK or not retry_failed}
-    pending = [t for t in tasks if t.run_id not in keep]
-
-    rows: list[dict[str, Any]] = []
-    failed = sum(1 for rid in keep if done[rid] == FAILED)
-    if on_start is not None:
-        on_start(spec, len(pending), len(keep))
-    bar = _progress_bar(len(tasks), len(keep), failed, progress, spec.name)
-    started = time.perf_counter()
     try:
+        for note in notes:
+            warnings.warn(note, stacklevel=3)
+        stale = set(done) - {t.run_id for t in tasks}
+        if stale:  # cannot happen with a matching spec hash; refuse rather than mix
+            raise OrgsimError(f"{out}: holds {len(stale)} runs this spec does not define")
+        keep = {rid for rid, status in done.items() if status == OK or not retry_failed}
+        pending = [t for t in tasks if t.run_id not in keep]
+        failed = sum(1 for rid in keep if done[rid] == FAILED)
+        rows: list[dict[str, Any]] = []
+        if on_start is not None:
+            on_start(spec, len(pending), len(keep))
         if store is not None:
+            started_at = pd.Timestamp.now(tz="UTC").isoformat(timespec="seconds")
             store.update_manifest(
                 invocations=[
                     *store.manifest.get("invocations", []),
-                    {
-                        "started": pd.Timestamp.now(tz="UTC").isoformat(timespec="seconds"),
-                        "resume": resume,
-                        "backend": "executor" if executor is not None else backend,
-                        "workers": workers,
-                        "pending": len(pending),
-                    },
+                    {"started": started_at, "resume": resume, **invocation, "pending": len(pending)},
                 ]
             )
-        with _borrowed(executor) if executor is not None else open_executor(backend, workers, scheduler) as pool:
-            if pool is not None and progress:
-                bar.set_description(f"{spec.name} ({executor_slots(pool)} workers)")
+        bar = _progress_bar(len(tasks), len(keep), failed, progress, spec.name)
+        if pool is not None and progress:
+            bar.set_description(f"{spec.name} ({executor_slots(pool)} workers)")
+        started = time.perf_counter()
+        try:
             for index, future in iter_completed(execute_run, pending, pool):
                 task = pending[index]
                 try:
@@ -409,21 +445,17 @@ def sweep(
                     failed += 1
                     bar.set_postfix(failed=failed, refresh=False)
                 bar.update(1)
+        finally:
+            bar.close()
+        elapsed = time.perf_counter() - started
         if store is not None:
             invocations = store.manifest.get("invocations", [])
-            invocations[-1].update(
-                finished=pd.Timestamp.now(tz="UTC").isoformat(timespec="seconds"), elapsed_seconds=round(time.perf_counter() - started, 3)
-            )
+            invocations[-1].update(finished=pd.Timestamp.now(tz="UTC").isoformat(timespec="seconds"), elapsed_seconds=round(elapsed, 3))
             store.update_manifest(invocations=invocations)
     finally:
-        bar.close()
         if store is not None:
             store.unlock()
-    elapsed = time.perf_counter() - started
-    if store is not None:
-        runs = load_results(store.root)
-    else:
-        runs = rows_to_frame(rows, schema)
+    runs = load_results(store.root) if store is not None else rows_to_frame(rows, schema)
     return SweepResult(
         spec=spec,
         runs=runs,
