@@ -20,8 +20,9 @@ Procedure (documented in ``docs/model.md``, section *Calibration*):
    see :meth:`Target.score`); the objective is the weighted sum over the fit targets plus a
    weak ridge ``0.1 * sum(((value - middle) / width)**2)`` that settles parameters the
    targets do not identify.
-3. **Global stage.** A Latin hypercube (McKay et al. 1979; ``scipy.stats.qmc``) of half the
-   budget, all candidates run as one batch on the experiments runner (every worker busy).
+3. **Global stage.** A Latin hypercube (McKay et al. 1979; ``scipy.stats.qmc``) of a third of
+   the budget (at least ``2 d + 1`` points), all candidates run as one batch on the
+   experiments runner (every worker busy).
 4. **Local stage.** Bounded Nelder--Mead (``scipy.optimize.minimize``) from the best
    hypercube point with the rest of the budget; each evaluation's replications run in
    parallel.
@@ -62,9 +63,10 @@ from .validation import (
     summarize_targets,
 )
 
-DEFAULT_BUDGET = 56
-"""Candidates evaluated (hypercube + Nelder--Mead). 56 x 3 replications ~ 6 minutes on 2 cores."""
-DEFAULT_REPLICATIONS = 3
+DEFAULT_BUDGET = 80
+"""Candidates evaluated (a third on the hypercube, the rest Nelder--Mead): 80 x 2 replications
+are 160 eight-quarter runs, about 4 minutes on 2 idle cores (15 on a busy machine)."""
+DEFAULT_REPLICATIONS = 2
 DEFAULT_SEED = 2011
 """Root seed of the calibration replications (HBR 2011); ``orgsim validate`` uses 0."""
 RIDGE = 0.1
@@ -214,7 +216,7 @@ def calibrate(
 
     Args:
         targets: the targets (default: the shipped ``targets.yaml``).
-        budget: candidates to evaluate in all; half (at least ``2 d + 1``) go to the hypercube.
+        budget: candidates to evaluate in all; a third (at least ``2 d + 1``) go to the hypercube.
         replications: runs per candidate, on the seeds ``SeedSequence(seed).spawn(replications)``.
         seed: root seed of the replications and of the hypercube.
         workers: worker processes (1 runs in this process).
@@ -232,7 +234,7 @@ def calibrate(
         raise OrgsimError(f"replications = {replications}: must be at least 1")
     log = log or (lambda line: None)
     fingerprint = model_fingerprint()  # the code the workers run, taken before they start
-    n_lhs = max(2 * d + 1, budget // 2)
+    n_lhs = max(2 * d + 1, budget // 3)
     seeds = replication_seeds(seed, replications)
 
     def run(pool) -> _Problem:

@@ -710,6 +710,7 @@ def validation_table(validation: Validation) -> pd.DataFrame:
                 "published [range]": f"{_fmt_value(r['published'], u)} [{_fmt_value(r['low'], u)}, {_fmt_value(r['high'], u)}]",
                 "simulated [95% CI]": f"{_fmt_value(r['mean'], u)} [{_fmt_value(r['ci_low'], u)}, {_fmt_value(r['ci_high'], u)}]",
                 "unit": u,
+                "kind": r["kind"],
                 "use": r["use"],
                 "inside": "yes" if r["inside"] else "MISSED",
             }
@@ -977,6 +978,19 @@ def robustness_statements(result: Robustness) -> list[str]:
             parts = "; ".join(f"{d} in {len(s)} ({', '.join(s[:4])}{', ...' if len(s) > 4 else ''})" for d, s in where.items())
             lines.append(f"{outcome}: the best design depends on the assumptions: {parts}.")
         v = result.verdicts[result.verdicts["outcome"] == outcome]
+        robust = v[v["verdict"] == "holds everywhere"]
+        if len(robust):
+            pairs = [f"{r['winner']} > {r['design_b'] if r['winner'] == r['design_a'] else r['design_a']}" for _, r in robust.iterrows()]
+            lines.append(f"{outcome}: holds in every setting: {', '.join(pairs)}.")
+        weak = result.pairs[(result.pairs["outcome"] == outcome) & (result.pairs["better"] == 0)]
+        distinguishable_at_default = result.pairs[
+            (result.pairs["outcome"] == outcome) & (result.pairs["setting"] == "default") & (result.pairs["better"] != 0)
+        ][["design_a", "design_b"]]
+        lost = weak.merge(distinguishable_at_default, on=["design_a", "design_b"])
+        if len(lost):
+            by_setting = lost.groupby("setting", sort=False).size().sort_values(ascending=False)
+            parts = ", ".join(f"{s} ({n})" for s, n in by_setting.items())
+            lines.append(f"{outcome}: rankings distinguishable at the defaults that are not under: {parts}.")
         counts = v["verdict"].value_counts()
         lines.append(
             f"{outcome}: of {len(v)} design pairs, "
