@@ -63,12 +63,16 @@ def test_calibration_is_deterministic_and_independent_of_the_workers(tmp_path):
     first = calibrate(targets, budget=14, replications=1, seed=5, workers=1, days=100)
     again = calibrate(targets, budget=14, replications=1, seed=5, workers=2, days=100)
     assert calibration_document(first) == calibration_document(again)
-    assert len(first.history) == 13  # the hypercube takes 2 d + 1 = 13 of 14; no room for a simplex
+    stages = first.history["stage"].value_counts().to_dict()
+    assert stages == {"hypercube": 13, "final": 4}  # 2 d + 1 = 13 of 14 on the hypercube; no room for a simplex
     search = targets.parameters
     for path, value in first.parameters.items():
         assert search[path][0] <= value <= search[path][1]
-    best = first.history.loc[first.history["objective"].idxmin()]
-    assert first.objective == pytest.approx(best["objective"])
+    finals = first.history[first.history["stage"] == "final"]
+    assert (finals["replications"] == 3).all()  # the finalists rerun with 3 x 1 replications
+    assert first.objective == pytest.approx(finals["objective"].min())
+    chosen = finals.loc[finals["objective"].idxmin()]
+    assert {p: chosen[p] for p in first.parameters} == pytest.approx(first.parameters)
     path = write_calibration(first, tmp_path / "calibration.yaml")
     written = yaml.safe_load(path.read_text())
     assert list(written)[0] == "parameters"
