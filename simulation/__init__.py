@@ -29,6 +29,8 @@ __version__ = "0.1.0"
 # The experiments API (sweeps, results folders, analysis), imported on first use so that
 # `import simulation` stays light (PEP 562).
 _EXPERIMENTS = {
+    "compare": "simulation.compare",
+    "Comparison": "simulation.compare",
     "sweep": "simulation.experiments.sweep",
     "SweepResult": "simulation.experiments.sweep",
     "load_sweep_spec": "simulation.experiments.spec",

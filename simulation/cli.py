@@ -7,7 +7,6 @@ on stderr and exits with status 2; programming errors keep their tracebacks.
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import sys
 from pathlib import Path
@@ -135,11 +134,15 @@ def comparison_table(result: Comparison) -> pd.DataFrame:
     """Means with 95% intervals per design, and the paired difference against the baseline."""
     rows = []
     diffs = result.differences.set_index(["scenario", "outcome"]) if len(result.differences) else None
+    from .plots import clip_band
+
     for _, r in result.summary.iterrows():
+        # A t-interval from few runs can spill past what is possible (a share below 0): clip it.
+        low, high = (float(v[0]) for v in clip_band(r["outcome"], [r["ci_low"]], [r["ci_high"]]))
         entry = {
             "design": r["scenario"],
             "outcome": r["outcome"],
-            "mean [95% CI]": f"{_fmt(r['mean'], r['outcome'])} [{_fmt(r['ci_low'], r['outcome'])}, {_fmt(r['ci_high'], r['outcome'])}]",
+            "mean [95% CI]": f"{_fmt(r['mean'], r['outcome'])} [{_fmt(low, r['outcome'])}, {_fmt(high, r['outcome'])}]",
         }
         if diffs is not None and (r["scenario"], r["outcome"]) in diffs.index:
             d = diffs.loc[(r["scenario"], r["outcome"])]
@@ -154,7 +157,8 @@ def comparison_table(result: Comparison) -> pd.DataFrame:
 
 def cmd_compare(args: argparse.Namespace) -> int:
     scenarios = [load_scenario(s) for s in (args.scenarios or PRESETS)]  # validate all before running
-    load_scenario(args.baseline)
+    if args.baseline not in {s.name for s in scenarios}:
+        load_scenario(args.baseline)  # a preset or a file: validated before anything runs
     out = args.out or default_out("compare")
     check_out_dir(out)
     workers = args.workers or default_workers()
@@ -167,7 +171,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
         "scenarios": {s.name: s.model_dump() for s in scenarios},
         "replications": args.replications,
         "seed": args.seed,
-        "baseline": args.baseline,
+        "baseline": result.baseline,
         "days": args.days,
         "version": __version__,
     }

@@ -7,10 +7,10 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from .errors import ScenarioError
 from .experiments.analysis import KEY_OUTCOMES, paired_differences, summarize_by
 from .experiments.runner import RunTask, run_tasks, summary_and_daily
 from .runner import replication_seeds
-from .errors import ScenarioError
 from .scenario import PRESETS, Scenario, load_scenario
 
 DEFAULT_REPLICATIONS = 10
@@ -65,8 +65,12 @@ def compare(
     if len(set(names)) != len(names):
         dupes = sorted({n for n in names if names.count(n) > 1})
         raise ScenarioError(f"two scenarios share the name {dupes[0]!r}; rename one file")
+    # The baseline may be a preset name, a YAML path, or the name of a design given above.
     if baseline not in names:
-        loaded.insert(0, load_scenario(baseline))
+        reference = load_scenario(baseline)
+        baseline = reference.name
+        if baseline not in names:
+            loaded.insert(0, reference)
     seeds = replication_seeds(seed, replications)
     tasks = [RunTask(sc, s, r, days) for sc in loaded for r, s in enumerate(seeds)]
     if daily:
