@@ -13,27 +13,28 @@ Procedure (documented in ``docs/model.md``, section *Calibration*):
    its interval, and every candidate is rounded to the precision it is shipped with
    (:data:`PRECISION`) *before* it is simulated, so the shipped values are exactly the ones
    evaluated.
-2. **Objective.** For a candidate, the design each fit target names is run ``replications``
-   times on fixed seeds (common random numbers: every candidate sees the same markets and
-   the same arrivals); each target's simulated mean is scored
+2. **Objective.** A candidate runs the design of the fit targets ``replications`` times on
+   fixed seeds (common random numbers); each target's simulated mean is scored
    ``((mean - published) / (bound - published))**2`` (1 at the edge of the published range,
    see :meth:`Target.score`); the objective is the weighted sum over the fit targets plus a
    weak ridge ``0.1 * sum(((value - middle) / width)**2)`` that settles parameters the
    targets do not identify.
-3. **Global stage.** A Latin hypercube (McKay et al. 1979; ``scipy.stats.qmc``) of a third of
-   the budget (at least ``2 d + 1`` points), all candidates run as one batch on the
-   experiments runner (every worker busy).
-4. **Local stage.** Bounded Nelder--Mead (``scipy.optimize.minimize``) from the best
-   hypercube point with the rest of the budget; each evaluation's replications run in
-   parallel.
-5. **Final choice.** The objective is noisy (one run's objective has a standard deviation of
-   about 2, mostly from quota attainment over 20 AEs), so the four best candidates are rerun
-   with three times the replications and the best of them by the objective over all its
-   replications is kept (re-evaluating the elite guards against a winner chosen by noise).
-6. **Result.** That candidate is written as the new calibration file, with every target's
-   simulated mean and score at it (over all its replications) and the procedure's settings.
-   Nothing in the file depends on the time or the number of workers, so the same seed,
-   budget and replications reproduce the same file.
+3. **Global stage.** A Latin hypercube (McKay et al. 1979; ``scipy.stats.qmc``) of half the
+   budget, all candidates run as one batch on the experiments runner (every worker busy).
+4. **Response surfaces.** The objective is noisy (one run's has a standard deviation of about
+   2) and common random numbers do not keep runs in step for long, so a local optimiser fed
+   simulated objectives chases noise. Each fit target's mean is instead fitted by a quadratic
+   response surface (Box & Wilson 1951; weighted least squares), which averages the noise over
+   all candidates; the objective of the surfaces' predictions is minimised by bounded
+   Nelder--Mead (``scipy.optimize``).
+5. **Refinement.** :data:`ROUNDS` rounds simulate the surfaces' optimum and a local hypercube
+   around it (half-width :data:`REFINE_HALF_WIDTH`, halving each round), refit the surfaces
+   with more weight near the optimum, and move the optimum.
+6. **Final choice.** The :data:`ELITE` candidates the final surfaces rank best rerun with
+   ``FINAL_FACTOR x replications`` runs; the best by the simulated objective is kept.
+7. **Result.** That candidate is written as the new calibration file, with every target's
+   simulated mean and score at it and the procedure's settings. Nothing in the file depends on
+   the time or the number of workers, so the same seed, budget and replications reproduce it.
 
 The calibration seeds differ from ``orgsim validate``'s default seeds, so validation runs
 on replications the fit never saw.
@@ -67,17 +68,21 @@ from .validation import (
     summarize_targets,
 )
 
-DEFAULT_BUDGET = 56
-"""Candidates evaluated (a third on the hypercube, the rest Nelder--Mead). With 3 replications
-and the final reruns (4 x 6) that is 192 eight-quarter runs: about 4 minutes on 2 idle cores,
-8 on a busy machine."""
-DEFAULT_REPLICATIONS = 3
+DEFAULT_BUDGET = 120
+"""Candidates simulated (half on the global hypercube, half in the refinement rounds). With one
+replication each and the finalists' reruns (4 x 5) that is about 140 eight-quarter runs: about
+3 minutes on 2 idle cores, 6 on a busy machine."""
+DEFAULT_REPLICATIONS = 1
 DEFAULT_SEED = 2011
 """Root seed of the calibration replications (HBR 2011); ``orgsim validate`` uses 0."""
 ELITE = 4
-"""Candidates rerun at the end with more replications; the best of them is shipped."""
-FINAL_FACTOR = 3
-"""The finalists run ``FINAL_FACTOR x replications`` times (the first ``replications`` are reused)."""
+"""Finalists: the candidates the response surfaces rank best, rerun with more replications."""
+FINAL_FACTOR = 6
+"""The finalists run ``FINAL_FACTOR x replications`` times (the replications they have are reused)."""
+ROUNDS = 3
+"""Refinement rounds after the global hypercube."""
+REFINE_HALF_WIDTH = 0.2
+"""Half-width (on the unit cube) of the first round's local hypercube; it halves each round."""
 RIDGE = 0.1
 """Weight of the ridge toward the middle of each search interval."""
 PRECISION: dict[str, float] = {
@@ -200,26 +205,25 @@ class _Problem:
         )
         return value
 
-    def reevaluate(self, elite: int, extra_seeds: Sequence[int]) -> tuple[dict[str, float], float, pd.DataFrame]:
-        """Rerun the ``elite`` best candidates on ``extra_seeds`` as well and choose among them by
-        the objective over all their replications (guards against a candidate that won on noise)."""
-        ranked = sorted(self.cache, key=lambda k: (self.cache[k], k))[:elite]
+    def reevaluate(self, keys: Sequence[tuple[float, ...]], seeds: Sequence[int]) -> tuple[dict[str, float], float, pd.DataFrame]:
+        """Run the candidates ``keys`` on all of ``seeds`` (reusing the replications they already have)
+        and choose among them by the objective over those replications (a guard against a winner
+        chosen by noise)."""
         tasks = []
-        for i, key in enumerate(ranked):
+        for i, key in enumerate(keys):
+            have = len(self.run_rows[key])
             cand = dict(zip(self.paths, key, strict=True))
-            tasks += measurement_tasks(self.targets, list(extra_seeds), cand, days=self.days, label=str(i))
+            extra = list(seeds)[have:]
+            if extra:
+                tasks += measurement_tasks(self.targets, extra, cand, days=self.days, label=str(i))
         runs = run_measurements(tasks, workers=self.workers, executor=self.executor) if tasks else pd.DataFrame()
         final: dict[tuple[float, ...], float] = {}
-        for i, key in enumerate(ranked):
-            if len(runs):
+        for i, key in enumerate(keys):
+            if len(runs) and (runs["label"] == str(i)).any():
                 self.run_rows[key] = pd.concat([self.run_rows[key], runs[runs["label"] == str(i)]], ignore_index=True)
-            final[key] = self._record(key, dict(zip(self.paths, key, strict=True)), "final")
+            final[key] = self._record(key, dict(zip(self.paths, key, strict=True)), "finalist")
         key = min(final, key=lambda k: (final[k], k))
         return dict(zip(self.paths, key, strict=True)), final[key], self.tables[key]
-
-
-class _BudgetSpent(Exception):
-    """Raised inside the optimiser when every candidate of the budget has been simulated."""
 
 
 def _latin_hypercube(d: int, n: int, seed: int) -> np.ndarray:
@@ -229,6 +233,33 @@ def _latin_hypercube(d: int, n: int, seed: int) -> np.ndarray:
     except TypeError:  # scipy < 1.15 names it seed
         sampler = qmc.LatinHypercube(d, seed=rng)
     return sampler.random(n)
+
+
+def _features(points: np.ndarray) -> np.ndarray:
+    """Quadratic response-surface terms of points on the unit cube: 1, z_i, z_i z_j (i <= j), z = 2u - 1."""
+    z = 2.0 * np.atleast_2d(points) - 1.0
+    d = z.shape[1]
+    cols = [np.ones(len(z))] + [z[:, i] for i in range(d)] + [z[:, i] * z[:, j] for i in range(d) for j in range(i, d)]
+    return np.column_stack(cols)
+
+
+class _Surface:
+    """Quadratic response surfaces of every fit target, fitted by weighted least squares.
+
+    A small ridge (``1e-3``, not on the intercept) keeps the fit defined when there are
+    fewer candidates than terms. Fitting each target's mean -- a smoother function of the
+    parameters than the objective -- averages the run-to-run noise over all candidates.
+    """
+
+    def __init__(self, points: np.ndarray, values: np.ndarray, weights: np.ndarray):
+        x = _features(points)
+        w = np.asarray(weights, dtype=float)[:, None]
+        penalty = 1e-3 * np.eye(x.shape[1])
+        penalty[0, 0] = 0.0
+        self.beta = np.linalg.solve(x.T @ (w * x) + penalty, x.T @ (w * values))
+
+    def predict(self, points: np.ndarray) -> np.ndarray:
+        return _features(points) @ self.beta
 
 
 def calibrate(
@@ -245,9 +276,11 @@ def calibrate(
 
     Args:
         targets: the targets (default: the shipped ``targets.yaml``).
-        budget: candidates to evaluate in all; a third (at least ``2 d + 1``) go to the hypercube.
-        replications: runs per candidate, on the seeds ``SeedSequence(seed).spawn(replications)``.
-        seed: root seed of the replications and of the hypercube.
+        budget: candidates to simulate in the hypercube and the refinement rounds (half, at
+            least ``2 d + 1``, on the hypercube); the finalists' reruns come on top.
+        replications: runs per candidate, on the seeds ``SeedSequence(seed).spawn(replications)``;
+            the finalists run ``FINAL_FACTOR x replications`` times.
+        seed: root seed of the replications and of the hypercubes.
         workers: worker processes (1 runs in this process).
         executor: an executor to use instead of opening a process pool.
         log: called with one line per candidate (default: silent).
@@ -263,41 +296,72 @@ def calibrate(
         raise OrgsimError(f"replications = {replications}: must be at least 1")
     log = log or (lambda line: None)
     fingerprint = model_fingerprint()  # the code the workers run, taken before they start
-    n_lhs = max(2 * d + 1, budget // 3)
+    n_lhs = max(2 * d + 1, budget // 2)
     seeds = replication_seeds(seed, replications)
+    final_seeds = replication_seeds(seed, FINAL_FACTOR * replications)
 
     def run(pool) -> _Problem:
         problem = _Problem(targets, seeds, pool, workers, log, days)
-        points = _latin_hypercube(d, n_lhs, seed)
-        scores = problem.evaluate_many(list(points), "hypercube")
-        start = points[int(np.argmin(scores))]
-        remaining = budget - len(problem.rows)
-        if remaining > d + 1:
-            # Initial simplex: the best point and a step of 0.1 of each range along each axis, kept inside the cube.
-            simplex = [start]
-            for i in range(d):
-                vertex = start.copy()
-                vertex[i] = vertex[i] + 0.1 if vertex[i] + 0.1 <= 1.0 else vertex[i] - 0.1
-                simplex.append(vertex)
+        fit_names = [t.name for t in problem.fit_targets]
+        points: dict[tuple[float, ...], np.ndarray] = {}  # candidate key -> its point on the unit cube
 
-            def f(u: np.ndarray) -> float:
-                key = tuple(problem.values(u).values())
-                if key not in problem.cache and len(problem.rows) >= budget:
-                    raise _BudgetSpent
-                return problem.evaluate_many([u], "nelder-mead")[0]
+        def evaluate(batch: Sequence[np.ndarray], stage: str) -> None:
+            for u in batch:
+                points.setdefault(tuple(problem.values(u).values()), np.clip(u, 0.0, 1.0))
+            problem.evaluate_many(list(batch), stage)
 
-            try:
-                optimize.minimize(
-                    f,
-                    start,
+        def surface(center: np.ndarray | None, bandwidth: float) -> _Surface:
+            keys = list(problem.cache)
+            u = np.array([points[k] for k in keys])
+            y = np.array([[problem.tables[k].set_index("target").loc[n, "mean"] for n in fit_names] for k in keys], dtype=float)
+            w = np.array([len(problem.run_rows[k]) for k in keys], dtype=float)
+            if center is not None:  # local weighting around the current optimum, never below 5%
+                w *= np.maximum(np.exp(-((u - center) ** 2).sum(axis=1) / (2 * bandwidth**2)), 0.05)
+            fill = np.array([col[np.isfinite(col)].mean() if np.isfinite(col).any() else 0.0 for col in y.T])
+            y = np.where(np.isfinite(y), y, fill)  # a target a run could not measure: its mean over the others
+            return _Surface(u, y, w)
+
+        def predicted_objective(model: _Surface, u: np.ndarray) -> float:
+            u = np.clip(u, 0.0, 1.0)
+            means = model.predict(u[None, :])[0]
+            raw = problem.bounds[:, 0] + u * (problem.bounds[:, 1] - problem.bounds[:, 0])
+            score = sum(t.weight * t.score(float(m)) for t, m in zip(problem.fit_targets, means, strict=True))
+            return score + problem.ridge(dict(zip(problem.paths, raw, strict=True)))
+
+        def optimum(model: _Surface) -> np.ndarray:
+            """Bounded Nelder-Mead on the surfaces, from the five candidates they rank best."""
+            ranked = sorted(problem.cache, key=lambda k: (predicted_objective(model, points[k]), k))[:5]
+            best_u, best_f = None, math.inf
+            for key in ranked:
+                res = optimize.minimize(
+                    lambda u: predicted_objective(model, u),
+                    points[key],
                     method="Nelder-Mead",
                     bounds=[(0.0, 1.0)] * d,
-                    options={"initial_simplex": np.array(simplex), "maxfev": 20 * budget, "xatol": 1e-3, "fatol": 1e-3},
+                    options={"maxiter": 400 * d, "xatol": 1e-4, "fatol": 1e-6},
                 )
-            except _BudgetSpent:
-                pass
-        extra = replication_seeds(seed, FINAL_FACTOR * replications)[replications:]
-        problem.final = problem.reevaluate(ELITE, extra)
+                if res.fun < best_f:
+                    best_u, best_f = np.clip(res.x, 0.0, 1.0), float(res.fun)
+            return best_u
+
+        evaluate(list(_latin_hypercube(d, n_lhs, seed)), "hypercube")
+        center = None
+        for r in range(ROUNDS):
+            bandwidth = REFINE_HALF_WIDTH / 2**r
+            center = optimum(surface(center, 2 * bandwidth if center is not None else 1.0))
+            left = budget - len(problem.rows)
+            n = left // (ROUNDS - r)
+            if n <= 0:
+                continue
+            local = center + bandwidth * (2.0 * _latin_hypercube(d, max(n - 1, 1), seed + r + 1) - 1.0)
+            evaluate([center, *np.clip(local, 0.0, 1.0)[: n - 1]], f"round {r + 1}")
+        model = surface(center, 2 * REFINE_HALF_WIDTH / 2 ** (ROUNDS - 1))
+        center = optimum(model)
+        key = tuple(problem.values(center).values())
+        if key not in problem.cache:
+            evaluate([center], "final")
+        ranked = sorted(problem.cache, key=lambda k: (predicted_objective(model, points[k]), k))[:ELITE]
+        problem.final = problem.reevaluate(ranked, final_seeds)
         return problem
 
     if executor is None:
@@ -308,11 +372,13 @@ def calibrate(
 
     best, value, table = problem.final
     procedure = {
-        "method": "Latin hypercube (scipy.stats.qmc) then bounded Nelder-Mead (scipy.optimize), on common random numbers; "
-        f"the {ELITE} best candidates rerun with {FINAL_FACTOR} x the replications and the best of them kept",
+        "method": "Latin hypercube (scipy.stats.qmc); quadratic response surfaces of the fit targets (weighted least squares) "
+        f"minimised by bounded Nelder-Mead (scipy.optimize) and refined in {ROUNDS} rounds of local hypercubes; the {ELITE} "
+        f"candidates the surfaces rank best rerun with {FINAL_FACTOR} x the replications, the best by simulation kept; "
+        "common random numbers",
         "budget": budget,
         "hypercube_points": n_lhs,
-        "evaluations": int(sum(1 for r in problem.rows if r["stage"] != "final")),
+        "evaluations": len(problem.cache),
         "replications": replications,
         "final_candidates": ELITE,
         "final_replications": FINAL_FACTOR * replications,

@@ -483,7 +483,9 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
           f"{workers} worker{'s' if workers > 1 else ''}", file=sys.stderr)
     result = calibrate(budget=args.budget, replications=args.replications, seed=args.seed, workers=workers, log=log)
     write_calibration(result, out)
-    print(f"best of {len(result.history)} candidates: objective {result.objective:.3f}")
+    proc = result.procedure
+    print(f"chosen among the {proc['final_candidates']} best of {proc['evaluations']} candidates, rerun with "
+          f"{proc['final_replications']} replications: objective {result.objective:.3f}")
     for path, value in result.parameters.items():
         print(f"  {path:<34} {value:g}")
     fit = result.fit

@@ -591,7 +591,9 @@ def summarize_targets(targets: TargetSet, runs: pd.DataFrame, confidence: float 
                 "ci_low": low,
                 "ci_high": high,
                 "inside": bool(t.inside(mean)),
-                "interval_overlaps": bool(math.isfinite(mean) and high >= t.low and low <= t.high),
+                "interval_overlaps": bool(
+                    math.isfinite(mean) and (t.inside(mean) or t.inside(low) or t.inside(high) or (low < t.low and high > t.high))
+                ),
                 "score": t.score(mean),
             }
         )
@@ -1591,11 +1593,96 @@ def update_odd_table(path: str | Path = ODD_FILE) -> bool:
     return False
 
 
+def _replace_block(text: str, name: str, body: str) -> str:
+    start, end = f"<!-- {name}:start -->", f"<!-- {name}:end -->"
+    if start not in text or end not in text:
+        raise OrgsimError(f"docs/model.md: no {name} markers")
+    head, rest = text.split(start, 1)
+    _, tail = rest.split(end, 1)
+    return f"{head}{start}\n{body.strip()}\n{end}{tail}"
+
+
+def odd_results(report: str | Path) -> dict[str, str]:
+    """The result blocks of docs/model.md (calibration, validation, robustness) from a report folder
+    written by ``orgsim validate`` and the shipped calibration file."""
+    report = Path(report)
+    if not (report / "validation.csv").exists():
+        raise OrgsimError(f"{report}: not a folder written by orgsim validate (no validation.csv)")
+    meta = json.loads((report / "meta.json").read_text(encoding="utf-8"))
+    cal = read_calibration()
+    proc = cal.get("procedure") or {}
+    fit = (cal.get("fit") or {}).get("targets") or {}
+    lines = [
+        f"**Result** (model fingerprint `{(cal.get('fit') or {}).get('model_fingerprint', '?')}`; seed {cal.get('seed')}, "
+        f"{proc.get('evaluations')} candidates x {proc.get('replications')} replications, "
+        f"{proc.get('final_candidates')} finalists x {proc.get('final_replications')}; objective "
+        f"{(cal.get('fit') or {}).get('objective')}):",
+        "",
+        "| parameter | calibrated value | search range |",
+        "|---|---|---|",
+    ]
+    for path, value in (cal.get("parameters") or {}).items():
+        low, high = (proc.get("search_space") or {}).get(path, ["?", "?"])
+        lines.append(f"| `{path}` | {value:g} | {low:g} to {high:g} |")
+    inside = [n for n, r in fit.items() if r.get("use") == "fit" and r.get("inside")]
+    outside = [n for n, r in fit.items() if r.get("use") == "fit" and not r.get("inside")]
+    lines += [
+        "",
+        f"At these values, over the finalists' replications, the fit targets inside their range are "
+        f"{', '.join(f'`{n}`' for n in inside) or 'none'}; outside: {', '.join(f'`{n}`' for n in outside) or 'none'} "
+        "(see the misses below).",
+    ]
+    table = pd.read_csv(report / "validation.csv")
+    validation = Validation(table, pd.DataFrame(), int(meta.get("replications", 0)), int(meta.get("seed", 0)), cal, meta.get("note", ""))
+    printable = validation_table(validation)
+    val = [
+        f"`orgsim validate --replications {validation.replications} --seed {validation.seed}` on the shipped calibration "
+        f"({int(table['inside'].sum())} of {len(table)} targets inside):",
+        "",
+        _md_table(printable),
+    ]
+    robust_lines = ["(no robustness section in that report)"]
+    if (report / "robustness_runs.csv").exists():
+        runs = pd.read_csv(report / "robustness_runs.csv")
+        settings = robustness_settings()
+        settings = settings[settings["setting"].isin(set(runs["setting"]))].reset_index(drop=True)
+        designs = [d for d in PRESETS if d in set(runs["scenario"])]
+        robust = analyse_robustness(
+            runs, settings, designs, ROBUSTNESS_OUTCOMES, int(meta.get("robustness_replications", 0)), validation.seed
+        )
+        robust_lines = [
+            f"Result of the shipped validation run ({robust.replications} replications per design and setting, "
+            f"{len(settings)} settings, computed by `simulation.validation.robustness`):",
+            "",
+            *[f"- {s}" if not s.startswith("  ") else f"    - {s.strip()}" for s in robust.statements()],
+        ]
+    return {"calibration-result": "\n".join(lines), "validation-result": "\n".join(val), "robustness-result": "\n".join(robust_lines)}
+
+
+def update_odd_results(report: str | Path, path: str | Path = ODD_FILE) -> None:
+    """Write the result blocks of docs/model.md from a validation report folder."""
+    path = Path(path)
+    text = path.read_text(encoding="utf-8")
+    for name, body in odd_results(report).items():
+        text = _replace_block(text, name, body)
+    path.write_text(text, encoding="utf-8")
+
+
 def _main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m simulation.validation")
     parser.add_argument("--odd-table", action="store_true", help="regenerate the parameter table in docs/model.md")
     parser.add_argument("--print-table", action="store_true", help="print the parameter table")
+    parser.add_argument(
+        "--odd-results",
+        type=Path,
+        default=None,
+        metavar="REPORT",
+        help="fill docs/model.md's result blocks from a folder written by orgsim validate",
+    )
     args = parser.parse_args(argv)
+    if args.odd_results is not None:
+        update_odd_results(args.odd_results)
+        print(f"{ODD_FILE}: calibration, validation and robustness results written from {args.odd_results}")
     if args.print_table:
         print(parameter_table_markdown())
     if args.odd_table:
