@@ -18,6 +18,37 @@ REPO = Path(__file__).resolve().parent.parent
 
 SMALL_MARKET = {"market.n_accounts": 3000}
 
+# Issue 2, item 7: the summary has at least these columns.
+REQUIRED_SUMMARY_COLUMNS = [
+    "scenario",
+    "seed",
+    "replication",
+    "leads_created",
+    "mqls",
+    "mqls_accepted",
+    "mqls_rejected",
+    "mqls_never_worked",
+    "sqls",
+    "opportunities",
+    "deals_won",
+    "deals_lost",
+    "deals_no_decision",
+    "bookings",
+    "pipeline_created",
+    "mql_acceptance_rate",
+    "win_rate",
+    "median_speed_to_lead_hours",
+    "share_never_worked",
+    "sla_breaches",
+    "blame_events",
+    "friction_index",
+    "trust_sales_in_marketing",
+    "trust_marketing_in_sales",
+    "total_cost",
+    "cac",
+    "quota_attainment_share",
+]
+
 
 def small_scenario(name: str = "separate_targets", overrides: dict | None = None) -> Scenario:
     """A preset on a small market, with dotted-key ``overrides`` applied."""

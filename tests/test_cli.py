@@ -17,38 +17,11 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import REQUIRED_SUMMARY_COLUMNS
 
 from simulation import PRESETS
 
-SUMMARY_COLUMNS = [
-    "scenario",
-    "seed",
-    "replication",
-    "leads_created",
-    "mqls",
-    "mqls_accepted",
-    "mqls_rejected",
-    "mqls_never_worked",
-    "sqls",
-    "opportunities",
-    "deals_won",
-    "deals_lost",
-    "deals_no_decision",
-    "bookings",
-    "pipeline_created",
-    "mql_acceptance_rate",
-    "win_rate",
-    "median_speed_to_lead_hours",
-    "share_never_worked",
-    "sla_breaches",
-    "blame_events",
-    "friction_index",
-    "trust_sales_in_marketing",
-    "trust_marketing_in_sales",
-    "total_cost",
-    "cac",
-    "quota_attainment_share",
-]
+SUMMARY_COLUMNS = REQUIRED_SUMMARY_COLUMNS
 
 
 def orgsim(*args: str, cwd: Path, timeout: float = 300) -> subprocess.CompletedProcess:

@@ -7,41 +7,11 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import REQUIRED_SUMMARY_COLUMNS
 
 from simulation import run
 from simulation.leads import STAGE_NAMES
 from simulation.metrics import FRICTION_COMPONENTS
-
-# Issue 2, item 7: the summary has at least these columns.
-REQUIRED_SUMMARY_COLUMNS = [
-    "scenario",
-    "seed",
-    "replication",
-    "leads_created",
-    "mqls",
-    "mqls_accepted",
-    "mqls_rejected",
-    "mqls_never_worked",
-    "sqls",
-    "opportunities",
-    "deals_won",
-    "deals_lost",
-    "deals_no_decision",
-    "bookings",
-    "pipeline_created",
-    "mql_acceptance_rate",
-    "win_rate",
-    "median_speed_to_lead_hours",
-    "share_never_worked",
-    "sla_breaches",
-    "blame_events",
-    "friction_index",
-    "trust_sales_in_marketing",
-    "trust_marketing_in_sales",
-    "total_cost",
-    "cac",
-    "quota_attainment_share",
-]
 
 # Issue 2, item 7: the daily series holds stage counts, open pipeline value, bookings,
 # costs, trust each way and the friction components.
