@@ -992,7 +992,7 @@ def robustness_statements(result: Robustness) -> list[str]:
         if len(lost):
             by_setting = lost.groupby("setting", sort=False).size().sort_values(ascending=False)
             parts = ", ".join(f"{s} ({n})" for s, n in by_setting.items())
-            lines.append(f"{outcome}: rankings distinguishable at the defaults that are not under: {parts}.")
+            lines.append(f"{outcome}: rankings distinguishable at the defaults but not under: {parts}.")
         counts = v["verdict"].value_counts()
         lines.append(
             f"{outcome}: of {len(v)} design pairs, "
