@@ -1117,6 +1117,9 @@ def write_report(validation: Validation, out: Path, robust: Robustness | None = 
     check_out_dir(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}-", dir=out.parent))
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o777 & ~umask)  # mkdtemp makes the folder private; the report keeps the umask's permissions
     try:
         (tmp / "charts").mkdir()
         charts: dict[str, bytes] = {}

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import math
+import os
 import re
 
 import numpy as np
@@ -378,6 +379,9 @@ def test_report_has_a_chart_per_target_and_tables(tmp_path):
     )
     validation = Validation(summarize_targets(targets, runs), runs, 3, 0, {}, "test")
     files = write_report(validation, tmp_path / "report")
+    umask = os.umask(0)
+    os.umask(umask)
+    assert (tmp_path / "report").stat().st_mode & 0o777 == 0o777 & ~umask  # not left private by mkdtemp
     assert len(files.charts) == 3
     html = files.html.read_text()
     assert html.count("data:image/png;base64,") == 3
