@@ -10,6 +10,10 @@ starting the Dask cluster) is timed apart from the runs:
 * runs/s all-in    -- runs / (start-up + runs): what a user waits for
 * parallel efficiency = (runs/s with N workers) / (N x runs/s with 1 worker)
 * Dask overhead    -- how much longer the Dask runs take than the process pool's, same worker count
+* cpu share        -- CPU time our processes got / (wall time x workers): below 1, other
+                      programs took the cores (the efficiency figures then measure contention)
+* cpu-normalised efficiency -- runs per CPU-second relative to one worker: the cost of
+                      parallelism itself (start-up, pickling), whatever the contention
 
 The rows of every configuration are checked to be identical. Usage::
 
@@ -25,6 +29,7 @@ import argparse
 import json
 import os
 import platform
+import resource
 import tempfile
 import time
 from pathlib import Path
@@ -44,6 +49,12 @@ def _warm_up(_: int) -> None:
     import simulation.experiments.sweep  # noqa: F401
 
     time.sleep(0.3)  # long enough that every worker gets one
+
+
+def cpu_seconds() -> float:
+    """CPU time of this process and of its finished child processes (pool and cluster workers)."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
 def warm(executor) -> None:
@@ -70,6 +81,7 @@ def main() -> None:
     frames: list[pd.DataFrame] = []
     with tempfile.TemporaryDirectory(prefix="bench-sweep-") as tmp:
         for backend, workers in CONFIGURATIONS:
+            cpu_before = cpu_seconds()
             started = time.perf_counter()
             with open_executor(backend, workers) as executor:
                 warm(executor)
@@ -77,6 +89,7 @@ def main() -> None:
                 slots = executor_slots(executor)
                 result = sweep(spec, Path(tmp) / f"{backend}-{workers}", executor=executor)
             total = time.perf_counter() - started
+            cpu = cpu_seconds() - cpu_before  # workers are shut down and reaped by now
             runs = len(result.runs)
             rows.append(
                 {
@@ -90,6 +103,8 @@ def main() -> None:
                     "total_seconds": round(total, 2),
                     "runs_per_second": round(runs / result.elapsed_seconds, 3),
                     "runs_per_second_all_in": round(runs / total, 3),
+                    "cpu_seconds": round(cpu, 1),
+                    "cpu_share": round(cpu / (total * workers), 3),
                 }
             )
             frames.append(result.runs)
@@ -101,8 +116,12 @@ def main() -> None:
 
     identical = all(frames[0].equals(f) for f in frames[1:])
     one = rows[0]["runs_per_second"]
+    one_cpu = rows[0]["runs"] / rows[0]["cpu_seconds"]
     for row in rows:
         row["parallel_efficiency"] = round(row["runs_per_second"] / (row["workers"] * one), 3)
+        # Runs per CPU-second relative to one worker: the parallel overhead (start-up, pickling,
+        # the store) whatever share of the cores other programs left us.
+        row["cpu_normalised_efficiency"] = round(row["runs"] / row["cpu_seconds"] / one_cpu, 3)
     process2 = next(r for r in rows if r["backend"] == "process" and r["workers"] == 2)
     dask2 = next(r for r in rows if r["backend"] == "dask")
     dask_overhead = {
@@ -122,7 +141,18 @@ def main() -> None:
     }
 
     table = pd.DataFrame(rows)[
-        ["backend", "workers", "runs", "startup_seconds", "run_seconds", "runs_per_second", "runs_per_second_all_in", "parallel_efficiency"]
+        [
+            "backend",
+            "workers",
+            "runs",
+            "startup_seconds",
+            "run_seconds",
+            "runs_per_second",
+            "runs_per_second_all_in",
+            "parallel_efficiency",
+            "cpu_share",
+            "cpu_normalised_efficiency",
+        ]
     ]
     print(f"\nmachine: {figures['machine']}; load average before {load_before[0]:.2f}, after {load_after[0]:.2f}")
     print(f"sweep: {figures['sweep']}\n")
