@@ -135,7 +135,14 @@ class _Problem:
     """The objective on the unit cube, memoised, run on one executor for the whole fit."""
 
     def __init__(
-        self, targets: TargetSet, seeds: Sequence[int], executor, workers: int, log: Callable[[str], None], days: int | None = None
+        self,
+        targets: TargetSet,
+        seeds: Sequence[int],
+        executor,
+        workers: int,
+        log: Callable[[str], None],
+        days: int | None = None,
+        overrides: Mapping[str, Any] | None = None,
     ):
         self.targets = targets
         self.fit_targets = targets.select(use="fit")
@@ -148,6 +155,7 @@ class _Problem:
         self.workers = workers
         self.log = log
         self.days = days
+        self.overrides = dict(overrides or {})
         self.cache: dict[tuple[float, ...], float] = {}
         self.run_rows: dict[tuple[float, ...], pd.DataFrame] = {}
         self.rows: list[dict[str, Any]] = []
@@ -183,7 +191,7 @@ class _Problem:
         if todo:
             tasks = []
             for i, (_, cand) in enumerate(todo):
-                tasks += measurement_tasks(self.targets, self.seeds, cand, days=self.days, label=str(i))
+                tasks += measurement_tasks(self.targets, self.seeds, {**self.overrides, **cand}, days=self.days, label=str(i))
             runs = run_measurements(tasks, workers=self.workers, executor=self.executor)
             for i, (key, cand) in enumerate(todo):
                 self.run_rows[key] = runs[runs["label"] == str(i)]
@@ -215,7 +223,7 @@ class _Problem:
             cand = dict(zip(self.paths, key, strict=True))
             extra = list(seeds)[have:]
             if extra:
-                tasks += measurement_tasks(self.targets, extra, cand, days=self.days, label=str(i))
+                tasks += measurement_tasks(self.targets, extra, {**self.overrides, **cand}, days=self.days, label=str(i))
         runs = run_measurements(tasks, workers=self.workers, executor=self.executor) if tasks else pd.DataFrame()
         final: dict[tuple[float, ...], float] = {}
         for i, key in enumerate(keys):
@@ -271,6 +279,7 @@ def calibrate(
     executor=None,
     log: Callable[[str], None] | None = None,
     days: int | None = None,
+    overrides: Mapping[str, Any] | None = None,
 ) -> Calibration:
     """Fit the parameters of ``targets.parameters`` to the fit targets (see the module docstring).
 
@@ -285,6 +294,8 @@ def calibrate(
         executor: an executor to use instead of opening a process pool.
         log: called with one line per candidate (default: silent).
         days: override the horizon of every run (for quick checks; the shipped fit uses the presets' horizon).
+        overrides: dotted-key scenario fields set in every run besides the candidate (for quick
+            checks, e.g. a smaller market; the shipped fit uses none).
     """
     targets = targets or load_targets()
     d = len(targets.parameters)
@@ -301,7 +312,7 @@ def calibrate(
     final_seeds = replication_seeds(seed, FINAL_FACTOR * replications)
 
     def run(pool) -> _Problem:
-        problem = _Problem(targets, seeds, pool, workers, log, days)
+        problem = _Problem(targets, seeds, pool, workers, log, days, overrides)
         fit_names = [t.name for t in problem.fit_targets]
         points: dict[tuple[float, ...], np.ndarray] = {}  # candidate key -> its point on the unit cube
 
@@ -389,6 +400,8 @@ def calibrate(
     }
     if days is not None:
         procedure["days"] = days
+    if overrides:
+        procedure["overrides"] = dict(overrides)
     return Calibration(best, value, table, pd.DataFrame(problem.rows), procedure, seed, fingerprint)
 
 

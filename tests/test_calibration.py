@@ -58,10 +58,13 @@ def test_the_shipped_calibration_is_current_for_this_model():
     assert recorded == model_fingerprint(), "the model changed since the shipped calibration: run `orgsim calibrate` and commit the file"
 
 
+@pytest.mark.slow
 def test_calibration_is_deterministic_and_independent_of_the_workers(tmp_path):
     targets = load_targets()
-    first = calibrate(targets, budget=14, replications=1, seed=5, workers=1, days=100)
-    again = calibrate(targets, budget=14, replications=1, seed=5, workers=2, days=100)
+    small = {"market.n_accounts": 3000}
+    first = calibrate(targets, budget=14, replications=1, seed=5, workers=1, days=70, overrides=small)
+    again = calibrate(targets, budget=14, replications=1, seed=5, workers=2, days=70, overrides=small)
+    assert first.procedure["overrides"] == small
     assert calibration_document(first) == calibration_document(again)
     stages = first.history["stage"].value_counts().to_dict()
     assert stages["hypercube"] == 13  # 2 d + 1 = 13 of 14 on the hypercube
