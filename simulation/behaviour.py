@@ -23,9 +23,9 @@ def response_decay(hours: np.ndarray | float) -> np.ndarray:
     1/7 at two hours, 1/60 at 24 hours and beyond. ``nan`` (no inbound moment, e.g. an
     outbound contact) counts as immediate.
     """
-    h = np.asarray(hours, dtype=float)
-    out = np.exp(np.interp(np.log(np.clip(np.nan_to_num(h, nan=0.0), 1e-6, None)), _LOG_HOURS, _LOG_RELATIVE))
-    return out
+    # fmax ignores nan, so a missing time lands on the floor (immediate), like 0 hours.
+    h = np.fmax(np.asarray(hours, dtype=float), 1e-6)
+    return np.exp(np.interp(np.log(h), _LOG_HOURS, _LOG_RELATIVE))
 
 
 def timing_factor(hours: np.ndarray | float, persistent_share: float) -> np.ndarray:
@@ -40,3 +40,17 @@ def timing_factor(hours: np.ndarray | float, persistent_share: float) -> np.ndar
 
 def logistic(x: np.ndarray | float) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-np.asarray(x, dtype=float)))
+
+
+def feedback_probability(shared_weight, utilisation, routine: bool, recent_meeting: bool, quarter_end: bool):
+    """Chance that a person spends time on feedback about one lead (scalars or arrays).
+
+    Benefit: the shared-revenue weight of the person's pay (better leads pay), a standing
+    feedback routine, a joint meeting in the last week. Cost: how busy the person is, more
+    so at quarter end. ``p = logistic(6 * (benefit - cost))`` (assumption).
+    """
+    benefit = 0.6 * np.asarray(shared_weight, dtype=float)
+    benefit = benefit + (0.35 if routine else 0.0)
+    benefit = benefit + (0.25 if recent_meeting else 0.0)
+    cost = 0.35 * np.minimum(utilisation, 1.5) * (1.5 if quarter_end else 1.0)
+    return 1.0 / (1.0 + np.exp(-6.0 * (benefit - cost)))

@@ -111,6 +111,7 @@ class LeadStore:
         for name, (dtype, fill) in _COLUMNS.items():
             setattr(self, name, np.full(self._capacity, fill, dtype=dtype))
         self.open_idx = np.empty(0, dtype=np.int64)
+        self._open_cache: dict[int, np.ndarray] = {}  # open leads by stage, until the next change
         self.stage_counts = np.zeros(len(Stage), dtype=np.int64)
         self.entered = np.zeros(len(Stage), dtype=np.int64)  # cumulative entries per stage
 
@@ -133,6 +134,7 @@ class LeadStore:
         if count == 0:
             return np.empty(0, dtype=np.int64)
         self._ensure(count)
+        stage = int(stage)
         idx = np.arange(self.n, self.n + count, dtype=np.int64)
         for name, values in columns.items():
             getattr(self, name)[idx] = values
@@ -144,6 +146,7 @@ class LeadStore:
         self.entered[stage] += count
         if stage in OPEN_STAGES:
             self.open_idx = np.concatenate([self.open_idx, idx])
+            self._open_cache.clear()
         return idx
 
     # ------------------------------------------------------------------ transitions
@@ -151,7 +154,9 @@ class LeadStore:
         """Move leads ``idx`` to stage ``to`` on ``day`` (timestamped, counted)."""
         if len(idx) == 0:
             return
+        to = int(to)  # a plain int: numpy probes an IntEnum's type for array hooks on every use
         np.subtract.at(self.stage_counts, self.stage[idx].astype(np.int64), 1)
+        self._open_cache.clear()
         self.stage[idx] = to
         self.stage_day[idx] = day
         self.stage_counts[to] += len(idx)
@@ -166,10 +171,21 @@ class LeadStore:
         """Drop leads that left the open stages from the open index."""
         st = self.stage[self.open_idx]
         self.open_idx = self.open_idx[(st == Stage.MQL) | (st == Stage.SAL) | (st == Stage.SQL)]
+        self._open_cache.clear()
 
     def open_in(self, stage: Stage) -> np.ndarray:
-        """Indices of open leads currently in ``stage`` (MQL, SAL or SQL)."""
-        return self.open_idx[self.stage[self.open_idx] == stage]
+        """Indices of open leads currently in ``stage`` (MQL, SAL or SQL), in creation order.
+
+        Kept until the next stage change, so repeated questions between changes are free.
+        The returned array must not be modified.
+        """
+        if not self._open_cache:
+            st = self.stage[self.open_idx]
+            for code in OPEN_STAGES:
+                found = self.open_idx[st == code]
+                found.flags.writeable = False
+                self._open_cache[int(code)] = found
+        return self._open_cache[int(stage)]
 
     def col(self, name: str) -> np.ndarray:
         """A read-only view of a column over the leads created so far."""

@@ -86,6 +86,9 @@ class Market:
         shares = shares / shares.sum() if shares.sum() > 0 else np.array([1.0, 0.0, 0.0])
         self.segment = rng.choice(3, size=self.n, p=shares).astype(np.int8)
         self.attributes = rng.random((self.n, 2))
+        # The same two attributes as contiguous columns, for fast distance computations.
+        self.attr_x = np.ascontiguousarray(self.attributes[:, 0])
+        self.attr_y = np.ascontiguousarray(self.attributes[:, 1])
         self.icp_width = m.icp_width
         self.sales_fit = self.fit_to(SALES_ICP)
         size = np.array([m.deal_size_usd.smb, m.deal_size_usd.mid_market, m.deal_size_usd.enterprise])
@@ -115,8 +118,13 @@ class Market:
 
     def fit_to(self, icp_point: np.ndarray) -> np.ndarray:
         """Gaussian-kernel fit of every account to an ICP point, in [0, 1]."""
-        d2 = ((self.attributes - icp_point) ** 2).sum(axis=1)
-        return np.exp(-d2 / (2 * self.icp_width**2))
+        return self.fit_of(np.arange(self.n), icp_point[0], icp_point[1])
+
+    def fit_of(self, accounts: np.ndarray, icp_x, icp_y) -> np.ndarray:
+        """Gaussian-kernel fit of ``accounts`` to ICP points (scalars or one per account)."""
+        dx = self.attr_x[accounts] - icp_x
+        dy = self.attr_y[accounts] - icp_y
+        return np.exp((dx * dx + dy * dy) / (-2 * self.icp_width**2))
 
     def _draw_entry(self, day: int, size: int) -> np.ndarray:
         if self.entry_prob <= 0:
@@ -129,9 +137,9 @@ class Market:
         days = self.next_entry[accounts]
         order = np.argsort(days, kind="stable")
         days, accounts = days[order], accounts[order]
-        bounds = np.flatnonzero(np.diff(days)) + 1
-        for day_group, acc_group in zip(np.split(days, bounds), np.split(accounts, bounds), strict=True):
-            self._entries.setdefault(int(day_group[0]), []).append(acc_group)
+        bounds = (np.flatnonzero(np.diff(days)) + 1).tolist()
+        for start, end in zip([0, *bounds], [*bounds, len(days)], strict=True):
+            self._entries.setdefault(int(days[start]), []).append(accounts[start:end])
 
     def step(self, day: int, brand_spend_per_quarter: float) -> None:
         """Advance buying windows and awareness by one working day."""

@@ -162,9 +162,10 @@ class DailyRecorder:
         row["sdr_headcount"][i] = len(m.sdrs)
         if i % self._friction_every == 0 or i == len(self.stage_counts) - 1:
             self._friction = friction_components(m, days_elapsed=m.day + 1)  # recorded before the day counter moves
+            self._friction_index = friction_index(self._friction)
         for c in FRICTION_COMPONENTS:
             row[f"friction_{c}"][i] = self._friction[c]
-        row["friction_index"][i] = friction_index(self._friction)
+        row["friction_index"][i] = self._friction_index
         self.rows += 1
 
     def frame(self) -> pd.DataFrame:

@@ -28,7 +28,7 @@ import mesa
 import numpy as np
 
 from .agents import SDR, AccountExecutive, Leader, Marketer
-from .behaviour import logistic, timing_factor
+from .behaviour import feedback_probability, logistic, timing_factor
 from .leads import MARKETING_SOURCES, LeadStore, Reason, Source, Stage, is_marketing
 from .market import SALES_ICP, Market
 from .metrics import DailyRecorder
@@ -37,6 +37,7 @@ from .scenario import WORKING_DAYS_PER_QUARTER, Scenario
 STREAMS = ("mesa", "market", "marketing", "inbound", "work", "outcomes", "people")
 
 WORK_START_HOUR, WORK_END_HOUR = 9.0, 17.0  # the working day; leads arrive around the clock
+_AGENCY = int(Source.AGENCY)  # plain int for array comparisons (numpy probes IntEnum types for hooks)
 
 def arrival_hours(day: int, n: int, rng: np.random.Generator) -> np.ndarray:
     """Hour of arrival of ``n`` web leads created on working day ``day``, relative to its midnight.
@@ -132,6 +133,7 @@ class OrgModel(mesa.Model):
         self._new_leads: list = []
         self._team_quota_quarter = -1
         self._fb_table_day = -1
+        self._targeted_hit_rate = np.full(len(self.marketers), 0.01)  # first guess; then as observed
         self.recorder = DailyRecorder(self, s.horizon_days)
 
     # ------------------------------------------------------------------ derived budgets
@@ -181,6 +183,9 @@ class OrgModel(mesa.Model):
         self.inbound_pool_ids = np.array([a.unique_id for a in self.inbound_pool], dtype=np.int64)
         self.ae_ids = np.array([a.unique_id for a in self.aes], dtype=np.int64)
         self.workers = {a.unique_id: a for a in [*self.sdrs, *self.aes]}
+        self._worker_list = list(self.workers.values())
+        self._worker_ids = np.array(list(self.workers), dtype=np.int64)
+        self._worker_shared_weight = np.array([a.pay_shared_weight() for a in self._worker_list], dtype=float)
         self.marketer_ids = np.array([m.unique_id for m in self.marketers], dtype=np.int64)
         self._marketer_pos = {m.unique_id: i for i, m in enumerate(self.marketers)}
         size = max(a.unique_id for a in self.agents) + 1
@@ -188,9 +193,15 @@ class OrgModel(mesa.Model):
         self._marketer_pos_table[self.marketer_ids] = np.arange(len(self.marketer_ids))
         self._is_ae = np.zeros(size, dtype=bool)
         self._is_ae[self.ae_ids] = True
-        self._by_id = np.empty(size, dtype=object)
+        # A list, not a numpy object array: the cyclic garbage collector cannot see through
+        # object arrays, so agent <-> model cycles held by one would never be freed.
+        self._by_id: list = [None] * size
         for a in self.agents:
             self._by_id[a.unique_id] = a
+        # Attempts allowed per lead: the same rule for every worker (the SLA's minimum, if any).
+        self._max_attempts_table = np.full(size, self.settings.work.default_attempts, dtype=np.int16)
+        for aid, a in self.workers.items():
+            self._max_attempts_table[aid] = a.max_attempts()
 
     def hire_sdr(self, leader: Leader) -> None:
         """A leader moves one SDR's quarterly cost from demand generation into a new hire."""
@@ -235,9 +246,6 @@ class OrgModel(mesa.Model):
             have += len(keep)
         return np.concatenate(out)[:count]
 
-    def _agent_array(self, ids: np.ndarray, attr: str) -> np.ndarray:
-        return np.array([getattr(a, attr) for a in self._by_id[ids]], dtype=float)
-
     # ------------------------------------------------------------------ lead creation
     def _flush_new_leads(self) -> None:
         """Score today's new marketing leads in one pass; MQL if above the owning marketer's threshold.
@@ -267,8 +275,7 @@ class OrgModel(mesa.Model):
             noise = np.full(n, s.behaviour.score_noise_initial)
             threshold = np.full(n, s.marketing.default_mql_threshold)
             mid = np.full(n, -1)
-        d2 = ((self.market.attributes[accounts] - icp) ** 2).sum(axis=1)
-        fit_m = np.exp(-d2 / (2 * self.settings.market.icp_width**2))
+        fit_m = self.market.fit_of(accounts, icp[:, 0], icp[:, 1])
         score = np.clip(0.5 * fit_m + 0.5 * intent + rng.normal(0.0, 1.0, n) * noise, 0.0, 1.0)
         arrival = arrival_hours(self.day, n, rng)
         is_mql = score >= threshold
@@ -315,25 +322,39 @@ class OrgModel(mesa.Model):
             self._new_leads.append((accounts, src, intent, owner))
 
     def _sample_accounts_for(self, owner: np.ndarray, icps: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-        """One targeted-campaign account per entry of ``owner`` (rejection sampling on each owner's ICP)."""
+        """One targeted-campaign account per entry of ``owner`` (rejection sampling on each owner's ICP).
+
+        ``owner`` holds marketer positions grouped in ascending order (as ``np.repeat`` gives).
+        Each marketer's candidates are drawn in one batch sized by the acceptance rate seen
+        on earlier days, and the first accepted ones fill that marketer's entries in order.
+        """
         mk = self.market
+        n_owner = len(icps)
+        need = np.bincount(owner, minlength=n_owner)
         out = np.full(len(owner), -1, dtype=np.int64)
-        todo = np.arange(len(owner))
+        slot_start = np.concatenate(([0], np.cumsum(need)[:-1]))
+        filled = np.zeros(n_owner, dtype=np.int64)
         k = self.settings.behaviour.targeted_in_market_response
         weight_max = 1.5 * (1.0 + k)
-        reps = 16
-        while len(todo):
-            who = np.repeat(todo, reps)
+        rate = self._targeted_hit_rate
+        while (short := need - filled).any():
+            draws = np.where(short > 0, np.minimum(np.ceil(1.25 * short / rate) + 16, 2_000_000), 0).astype(np.int64)
+            who = np.repeat(np.arange(n_owner), draws)
             cand = rng.integers(0, mk.n, len(who))
-            d2 = ((mk.attributes[cand] - icps[owner[who]]) ** 2).sum(axis=1)
-            weight = np.exp(-d2 / (2 * self.settings.market.icp_width**2)) ** 2 * (1.0 + k * mk.in_market[cand]) * (0.5 + mk.awareness[cand])
+            fit = mk.fit_of(cand, np.repeat(icps[:, 0], draws), np.repeat(icps[:, 1], draws))
+            weight = fit * fit * (1.0 + k * mk.in_market[cand]) * (0.5 + mk.awareness[cand])
             ok = rng.random(len(who)) * weight_max < weight
-            # First accepted candidate per entry.
-            hit_who, first = np.unique(who[ok], return_index=True)
-            out[hit_who] = cand[ok][first]
-            hit_rate = max(len(hit_who) / len(todo), 1e-3)
-            todo = todo[out[todo] < 0]
-            reps = int(min(max(16, 3.0 * reps / hit_rate), 4096))
+            hit_who, hit_cand = who[ok], cand[ok]
+            hits = np.bincount(hit_who, minlength=n_owner)
+            # Remember each marketer's acceptance rate (it drifts slowly with ICP and awareness).
+            drawn = draws > 0
+            rate[drawn] = np.maximum(hits[drawn] / draws[drawn], rate[drawn] / 4)
+            # Rank of each hit inside its owner's hits (hits are grouped by owner).
+            rank = np.arange(len(hit_who)) - np.searchsorted(hit_who, np.arange(n_owner))[hit_who]
+            take = rank < short[hit_who]
+            tw = hit_who[take]
+            out[slot_start[tw] + filled[tw] + rank[take]] = hit_cand[take]
+            filled += np.minimum(hits, short)
         return out
 
     def create_inbound_leads(self) -> None:
@@ -406,7 +427,7 @@ class OrgModel(mesa.Model):
         common = dict(account=accounts, intent=intent, score=np.zeros(n, np.float32), arrival_hour=rng.uniform(WORK_START_HOUR, WORK_END_HOUR, n))
         if agency:
             aes = self.ae_ids[rng.integers(0, len(self.ae_ids), n)]
-            idx = self.leads.add(self.day, Stage.MQL, source=np.full(n, Source.AGENCY, np.int8), worker=aes, contacted=np.ones(n, bool), **common)
+            idx = self.leads.add(self.day, Stage.MQL, source=np.full(n, _AGENCY, np.int8), worker=aes, contacted=np.ones(n, bool), **common)
             self.leads.mql_day[idx] = self.day
             self.agency_meetings += n
             if s.sdr.agency.price_model == "per_meeting":
@@ -426,10 +447,10 @@ class OrgModel(mesa.Model):
         L = self.leads
         w = L.worker[idx]
         src = L.source[idx]
-        t = np.where(src == Source.AGENCY, trust_agency[w], trust[w])
+        t = np.where(src == _AGENCY, trust_agency[w], trust[w])
         belief = t * L.score[idx] + (1.0 - t) * self.settings.behaviour.junk_prior
         # Leads with no marketing score (outbound, agency meetings): judged on fit.
-        no_score = (src == Source.SDR_OUTBOUND) | (src == Source.AGENCY)
+        no_score = (src == Source.SDR_OUTBOUND) | (src == _AGENCY)
         belief = np.where(no_score, t * self.market.sales_fit[L.account[idx]] + (1 - t) * self.settings.behaviour.junk_prior, belief)
         return belief
 
@@ -437,33 +458,27 @@ class OrgModel(mesa.Model):
     def _take_within_capacity(owner: np.ndarray, priority: np.ndarray, cost: float, capacity: np.ndarray):
         """Per owner, the highest-priority items that fit in the owner's hours.
 
-        Returns (positions into the inputs, hours each owner had spent before the item).
+        One sort over all items by (owner, priority descending); an item is taken
+        when its rank inside its owner's group is below the number of items the owner's hours
+        allow. Returns (positions into the inputs, hours each owner had spent before the item),
+        grouped by owner and in priority order inside each group.
         """
-        if len(owner) == 0:
+        n = len(owner)
+        if n == 0:
             return np.empty(0, dtype=np.int64), np.empty(0)
-        # Group by owner (an integer radix sort), then per owner (a person: per-agent work is
-        # fine) keep only the top k that fit, found by partition rather than a full sort.
-        order = np.argsort(owner, kind="stable")
+        # One key: owner first, then priority descending (priorities span less than one unit
+        # of the owner's scale, so the composite orders exactly as the pair would).
+        span = float(priority.max() - priority.min()) + 1.0
+        order = np.argsort(owner * span - priority)
         o = owner[order]
-        starts = np.r_[0, np.flatnonzero(o[1:] != o[:-1]) + 1]
-        ends = np.r_[starts[1:], len(o)]
-        fits = np.floor((capacity[o[starts]] + 1e-9) / cost).astype(np.int64)
-        picked: list[np.ndarray] = []
-        before: list[np.ndarray] = []
-        for start, end, k in zip(starts, ends, fits, strict=True):
-            if k <= 0:
-                continue
-            idx = order[start:end]
-            p = priority[idx]
-            if len(idx) > k:
-                top = np.argpartition(-p, k - 1)[:k]
-                idx, p = idx[top], p[top]
-            ranked = idx[np.lexsort((idx, -p))]  # priority first; ties by position, as a stable sort would
-            picked.append(ranked)
-            before.append(np.arange(len(ranked)) * cost)
-        if not picked:
-            return np.empty(0, dtype=np.int64), np.empty(0)
-        return np.concatenate(picked), np.concatenate(before)
+        new_group = np.empty(n, dtype=bool)
+        new_group[0] = True
+        np.not_equal(o[1:], o[:-1], out=new_group[1:])
+        starts = np.flatnonzero(new_group)
+        rank = np.arange(n) - np.repeat(starts, np.diff(np.append(starts, n)))
+        fits = np.floor((capacity[o] + 1e-9) / cost)
+        keep = rank < fits
+        return order[keep], rank[keep] * cost
 
     def work_leads(self) -> None:
         """Apply today's lead work of every SDR and AE, vectorised over leads."""
@@ -473,21 +488,7 @@ class OrgModel(mesa.Model):
         rng = self.streams["work"]
         d = self.day
         size = len(self._by_id)
-        trust = np.zeros(size)
-        trust_agency = np.zeros(size)
-        skill = np.ones(size)
-        capacity = np.zeros(size)
-        reservation = np.zeros(size)
-        max_attempts = np.full(size, 2, dtype=np.int16)
-        sla_pressure = np.zeros(size)
-        for aid, a in self.workers.items():
-            trust[aid] = a.trust
-            trust_agency[aid] = getattr(a, "trust_agency", a.trust)
-            skill[aid] = a.skill
-            capacity[aid] = a.inbound_hours if a.role == "sdr" else a.lead_hours
-            reservation[aid] = a.reservation()
-            max_attempts[aid] = a.max_attempts()
-            sla_pressure[aid] = a.sla_pressure
+        trust, trust_agency, skill, capacity, reservation, sla_pressure = self._worker_tables()
 
         # Every MQL assigned today costs its worker triage time, whether worked or not:
         # volume itself eats follow-up capacity (Sabnis et al. 2013: follow-up falls with volume).
@@ -528,7 +529,7 @@ class OrgModel(mesa.Model):
             belief = self._beliefs(mql, trust, trust_agency)
             src = L.source[mql]
             marketing_lead = is_marketing(src)
-            agency = src == Source.AGENCY
+            agency = src == _AGENCY
             sla_bound = s.sla.enabled & marketing_lead & (L.score[mql] >= s.sla.mql_definition_score)
             waited = calendar_hours(L.mql_day[mql], L.arrival_hour[mql], d, WORK_START_HOUR)
             # Under an SLA, leads that can still be touched within the deadline come first
@@ -571,7 +572,7 @@ class OrgModel(mesa.Model):
 
         w = L.worker[idx]
         src = L.source[idx]
-        t = np.where(src == Source.AGENCY, trust_agency[w], trust[w])
+        t = np.where(src == _AGENCY, trust_agency[w], trust[w])
         perceived = mk.sales_fit[L.account[idx]] + rng.normal(0.0, self.settings.behaviour.perception_noise, len(idx)) - b.distrust_bias * (1.0 - t)
         duplicate = mk.open_opportunity[L.account[idx]]
         below = s.sla.enabled & marketing_lead & (L.score[idx] < s.sla.mql_definition_score)
@@ -581,7 +582,7 @@ class OrgModel(mesa.Model):
         L.reason[rejected] = reason[~accept]
         L.move(rejected, Stage.REJECTED, d)
         accepted = idx[accept]
-        L.max_attempts[accepted] = self._max_attempts_of(L.worker[accepted])
+        L.max_attempts[accepted] = self._max_attempts_table[L.worker[accepted]]
         L.move(accepted, Stage.SAL, d)
         self._quarter["accepted"] += int((accept & marketing_lead).sum())
         self._quarter["rejected"] += int((~accept & marketing_lead).sum())
@@ -595,18 +596,11 @@ class OrgModel(mesa.Model):
         if len(met):
             self._qualify(met, skill)
 
-    def _max_attempts_of(self, worker_ids: np.ndarray) -> np.ndarray:
-        lookup = {aid: a.max_attempts() for aid, a in self.workers.items()}
-        table = np.zeros(len(self._by_id), dtype=np.int16)
-        for aid, v in lookup.items():
-            table[aid] = v
-        return table[worker_ids]
-
     def _trust_from_experience(self, workers: np.ndarray, good: np.ndarray, src: np.ndarray) -> None:
         b = self.settings.behaviour
         size = len(self._by_id)
         for agency_flag in (False, True):
-            sel = (src == Source.AGENCY) if agency_flag else is_marketing(src)
+            sel = (src == _AGENCY) if agency_flag else is_marketing(src)
             if not sel.any():
                 continue
             n = np.bincount(workers[sel], minlength=size)
@@ -692,6 +686,31 @@ class OrgModel(mesa.Model):
         if len(given):
             self._pending_feedback.append((L.marketer[given], L.source[given], np.full(len(given), good)))
 
+    def _worker_tables(self):
+        """Today's state of every SDR and AE as arrays indexed by agent id, in one pass.
+
+        Returns trust in marketing, trust in the agency, skill, hours for leads, reservation
+        value and SLA pressure; also fills today's feedback-probability table.
+        """
+        s = self.settings
+        size = len(self._by_id)
+        rows = np.array([a.work_state() for a in self._worker_list], dtype=float).reshape(-1, 7)
+        tables = []
+        for col, fill in enumerate((0.0, 0.0, 1.0, 0.0, 0.0, 0.0)):
+            t = np.full(size, fill)
+            t[self._worker_ids] = rows[:, col]
+            tables.append(t)
+        prob = np.zeros(size)
+        prob[self._worker_ids] = feedback_probability(
+            self._worker_shared_weight,
+            rows[:, 6],
+            s.collaboration.feedback_routine,
+            self.days_since_meeting <= 5,
+            self.days_left_in_quarter <= s.sales.quarter_end_window_days,
+        )
+        self._fb_table, self._fb_table_day = prob, self.day
+        return tables
+
     def _feedback_prob_table(self) -> np.ndarray:
         if self._fb_table_day != self.day:
             table = np.zeros(len(self._by_id))
@@ -772,11 +791,10 @@ class OrgModel(mesa.Model):
             return
         b = self.settings.behaviour
         counts = np.bincount(self.leads.marketer[idx], minlength=len(self._by_id))
-        for m in self.marketers:
-            n = counts[m.unique_id]
-            if n:
-                outcome = 1.0 if good else 0.0
-                m.adjust_trust(b.trust_learning_rate * n / (n + 3.0) * (outcome - m.trust))
+        outcome = 1.0 if good else 0.0
+        for mid in np.flatnonzero(counts).tolist():
+            m, n = self._by_id[mid], counts[mid]
+            m.adjust_trust(b.trust_learning_rate * n / (n + 3.0) * (outcome - m.trust))
 
     def blame(self, leader: Leader) -> None:
         """A leader blames the other function: trust falls on both sides.
@@ -1016,19 +1034,29 @@ class OrgModel(mesa.Model):
         return int(np.searchsorted(self.leads.created_day[: self.leads.n], day, side="left"))
 
     def _refresh_score_samples(self) -> None:
+        """Each marketer's lead scores of the last ``sample_window_days``, per marketing source.
+
+        One stable sort of the recent tail by (marketer, source) replaces a mask per
+        marketer and source; a campaign source with no recent leads keeps its older sample.
+        """
         L = self.leads
         lo = self._tail_start(self.day - self.sample_window_days)
         mids = L.marketer[lo : L.n]
-        srcs = L.source[lo : L.n]
-        scores = L.score[lo : L.n]
-        for m in self.marketers:
-            mine = mids == m.unique_id
-            for src in MARKETING_SOURCES:
-                sel = mine & (srcs == src)
-                if sel.any():
-                    m.score_samples[int(src)] = scores[sel].astype(float)
-                elif src == Source.INBOUND:
-                    m.score_samples.pop(int(src), None)
+        srcs = L.source[lo : L.n].astype(np.int64)
+        keep = (mids >= 0) & is_marketing(srcs)
+        n_src = len(MARKETING_SOURCES)
+        key = self._marketer_pos_table[mids[keep]] * n_src + srcs[keep]
+        order = np.argsort(key, kind="stable")
+        scores = L.score[lo : L.n][keep][order].astype(float)
+        bounds = np.searchsorted(key[order], np.arange(len(self.marketers) * n_src + 1)).tolist()
+        inbound = int(Source.INBOUND)
+        for j, m in enumerate(self.marketers):
+            for src in range(n_src):
+                start, end = bounds[j * n_src + src], bounds[j * n_src + src + 1]
+                if end > start:
+                    m.score_samples[src] = scores[start:end]
+                elif src == inbound:
+                    m.score_samples.pop(src, None)
 
     def _pay_costs(self) -> None:
         s = self.settings

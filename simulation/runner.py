@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import mesa
 import numpy as np
 import pandas as pd
 
@@ -60,4 +61,19 @@ def run(scenario: Scenario | str, seed: int = 0, replication: int = 0, days: int
         daily.insert(pos, key, value)
     row = summarize(model)
     row = {**ident, **{k: v for k, v in row.items() if k not in ident}}
-    return Results(daily=daily, summary=pd.DataFrame([row]), leads=lead_frame(model))
+    results = Results(daily=daily, summary=pd.DataFrame([row]), leads=lead_frame(model))
+    _release(model)
+    return results
+
+
+def _release(model: OrgModel) -> None:
+    """Let a finished model be freed.
+
+    Mesa 3.3 numbers agents per model in a class-level table (``mesa.Agent._ids``) that
+    keeps a reference to every model ever created, so a process running many models in
+    turn (a sweep, a calibration) would keep them all alive (mesa#3179). Newer Mesa
+    versions do not have that table; then there is nothing to drop.
+    """
+    ids = getattr(mesa.Agent, "_ids", None)
+    if isinstance(ids, dict):
+        ids.pop(model, None)

@@ -62,6 +62,11 @@ class AccountExecutive(Person):
             return 1.0
         return self.deal_hours / max(self.capacity_hours, 1e-9)
 
+    def work_state(self) -> tuple:
+        """(trust, trust in the agency, skill, hours for leads, reservation, SLA pressure,
+        utilisation): what the day's lead work needs to know about this person."""
+        return (self.trust, self.trust_agency, self.skill, self.lead_hours, self.reservation(), self.sla_pressure, self.utilisation())
+
     def enablement_use(self) -> float:
         """Share of available enablement content used: proportional to trust (plus joint work)."""
         joint = 0.2 if self.model.settings.collaboration.joint_meeting_every_days > 0 else 0.0

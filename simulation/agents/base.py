@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import math
-
 import mesa
+
+from ..behaviour import feedback_probability
 
 
 class Person(mesa.Agent):
@@ -62,16 +62,14 @@ class Person(mesa.Agent):
         return 1.0
 
     def feedback_probability(self) -> float:
-        """Chance of spending time on feedback about one lead: benefit against time pressure.
-
-        Benefit: the shared-revenue weight of one's pay (better leads pay), a standing
-        feedback routine, a joint meeting in the last week. Cost: how busy one is, more so
-        at quarter end. ``p = logistic(6 * (benefit - cost))`` (assumption).
-        """
+        """Chance of spending time on feedback about one lead (see ``behaviour.feedback_probability``)."""
         s = self.model.settings
-        benefit = 0.6 * self.pay_shared_weight()
-        benefit += 0.35 if s.collaboration.feedback_routine else 0.0
-        benefit += 0.25 if self.model.days_since_meeting <= 5 else 0.0
-        quarter_end = self.model.days_left_in_quarter <= s.sales.quarter_end_window_days
-        cost = 0.35 * min(self.utilisation(), 1.5) * (1.5 if quarter_end else 1.0)
-        return 1.0 / (1.0 + math.exp(-6.0 * (benefit - cost)))
+        return float(
+            feedback_probability(
+                self.pay_shared_weight(),
+                self.utilisation(),
+                s.collaboration.feedback_routine,
+                self.model.days_since_meeting <= 5,
+                self.model.days_left_in_quarter <= s.sales.quarter_end_window_days,
+            )
+        )

@@ -47,6 +47,11 @@ class SDR(Person):
             return self.outbound_yield * self.model.touch_hours
         return 0.0
 
+    def work_state(self) -> tuple:
+        """(trust, trust in the agency, skill, hours for leads, reservation, SLA pressure,
+        utilisation): what the day's lead work needs to know about this person."""
+        return (self.trust, self.trust, self.skill, self.inbound_hours, self.reservation(), self.sla_pressure, self.utilisation())
+
     def leave_and_replace(self) -> None:
         """Attrition: the seat is refilled at once by a new hire who must ramp (tenure ~14 months)."""
         self.start_day = self.model.day
