@@ -239,6 +239,7 @@ def summarize(model: OrgModel) -> dict[str, float | int | str]:
         "cac": total_cost / won if won else float("nan"),
         "quota_attainment_share": model.ae_quarters_at_quota / model.ae_quarters if model.ae_quarters else float("nan"),
         "agency_meetings": int(model.agency_meetings),
+        "mqls_deemed_accepted": int(model.deemed_accepted),
         "final_mql_threshold": float(np.mean([m.threshold for m in model.marketers])) if model.marketers else float("nan"),
         "final_brand_share": float(model.brand_share),
         "final_awareness": float(model.market.awareness.mean()),

@@ -121,6 +121,7 @@ class OrgModel(mesa.Model):
         self.ae_quarters = 0
         self.ae_quarters_at_quota = 0
         self.agency_meetings = 0
+        self.deemed_accepted = 0  # agreed MQLs accepted by the SLA's reject window lapsing
         self.enablement_use_sum = 0.0
         self.enablement_use_n = 0
         self.days_since_meeting = 10_000
@@ -769,6 +770,17 @@ class OrgModel(mesa.Model):
         agreed = is_marketing(L.source[mql]) & (L.score[mql] >= s.sla.mql_definition_score)
         waited = calendar_hours(L.mql_day[mql], L.arrival_hour[mql], self.day, 24.0)
         self._breach(mql[agreed & (waited > s.sla.first_touch_hours) & ~L.sla_breached[mql]])
+        # The reject window: an agreed MQL that sales has neither accepted nor rejected within
+        # ``reject_window_days`` is deemed accepted (the usual SLA term). It joins its worker's
+        # contact queue, where it competes for attempt hours like any accepted lead; its
+        # response time counts from arrival to today, so it qualifies as late as it is.
+        deemed = mql[agreed & ((self.day - L.mql_day[mql]) >= s.sla.reject_window_days)]
+        if len(deemed):
+            L.speed_to_lead_hours[deemed] = calendar_hours(L.mql_day[deemed], L.arrival_hour[deemed], self.day, WORK_END_HOUR)
+            L.max_attempts[deemed] = self._max_attempts_table[L.worker[deemed]]
+            L.move(deemed, Stage.SAL, self.day)
+            self._quarter["accepted"] += len(deemed)
+            self.deemed_accepted += len(deemed)
         if s.sla.breach_review and self.day % 5 == 4:
             # Weekly review: breaches raise each worker's attention to SLA leads; the review costs leaders time.
             for a in self.workers.values():

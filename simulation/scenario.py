@@ -182,7 +182,7 @@ class SLA(_Strict):
     mql_definition_score: float = Field(0.45, ge=0, le=1, description="agreed minimum lead score of an MQL")
     first_touch_hours: float = Field(24, gt=0, le=2000, description="deadline for the first touch of an agreed MQL")
     min_attempts: int = Field(6, ge=1, le=20, description="contact attempts before a lead may be recycled (MIT/InsideSales: 6)")
-    reject_window_days: int = Field(5, ge=1, le=60, description="working days to accept or reject, with a reason code")
+    reject_window_days: int = Field(5, ge=1, le=60, description="working days sales has to accept or reject an agreed MQL (with a reason code); an untouched one is then deemed accepted and joins the contact queue")
     breach_review: bool = Field(True, description="weekly review of breaches by both leaders")
 
 
@@ -230,7 +230,6 @@ class Behaviour(_Strict):
     trust_initial_sales_in_marketing: float = Field(0.5, ge=0, le=1, description="starting trust of AEs and SDRs in marketing's leads (assumption)")
     trust_initial_marketing_in_sales: float = Field(0.5, ge=0, le=1, description="starting trust of marketers in sales' follow-up (assumption)")
     trust_learning_rate: float = Field(0.02, ge=0, le=1, description="daily weight of new lead experience in trust")
-    trust_aspiration: float = Field(0.5, ge=0, le=1, description="acceptable share of good leads / worked leads")
     blame_strength: float = Field(0.08, ge=0, le=1, description="trust lost by each side in one blame event")
     meeting_trust_gain: float = Field(0.02, ge=0, le=1, description="share of the trust gap closed by a joint meeting")
     distrust_bias: float = Field(0.25, ge=0, le=1, description="how far distrust lowers the perceived fit of a marketing lead")

@@ -400,6 +400,33 @@ def test_sla_records_breaches_only_when_enabled(small):
     assert run(no_sla, seed=1, days=30).summary["sla_breaches"].iloc[0] == 0
 
 
+def test_sla_reject_window_deems_untouched_agreed_mqls_accepted(small, stepped):
+    """Under an SLA, an agreed MQL neither accepted nor rejected within the reject window is
+    deemed accepted: it leaves the MQL queue for its worker's contact queue (SAL), untouched
+    and with its response time counted from arrival. Leads below the agreed definition never
+    are; a longer window deems fewer; without an SLA none is."""
+    # Scarce SDR hours, so leads wait in the queue longer than the window.
+    sc = small("sla", {"sdr.headcount": 1, "sla.reject_window_days": 2})
+    model = stepped(sc, 30, seed=4)
+    L = model.leads
+    n = L.n
+    deemed = (L.sal_day[:n] >= 0) & (L.first_touch_day[:n] < 0) & (L.mql_day[:n] >= 0)
+    deemed &= L.source[:n] <= int(Source.CAMPAIGN_TARGETED)
+    assert model.deemed_accepted > 0
+    assert deemed.sum() == model.deemed_accepted
+    assert (L.score[:n][deemed] >= sc.sla.mql_definition_score).all()
+    assert (L.sal_day[:n][deemed] - L.mql_day[:n][deemed] >= 2).all()
+    assert (L.speed_to_lead_hours[:n][deemed] > 24).all()  # at least a calendar day late
+    assert (L.max_attempts[:n][deemed] == max(sc.work.default_attempts, sc.sla.min_attempts)).all()
+
+    longer = stepped(sc.with_overrides({"sla.reject_window_days": 10}), 30, seed=4)
+    assert longer.deemed_accepted < model.deemed_accepted
+    without = stepped(sc.with_overrides({"sla.enabled": False}), 30, seed=4)
+    assert without.deemed_accepted == 0
+    summary = run(sc, seed=4, days=30).summary
+    assert summary["mqls_deemed_accepted"].iloc[0] == model.deemed_accepted
+
+
 # --------------------------------------------------------------------------- designs are levers
 
 
