@@ -170,8 +170,10 @@ class LeadStore:
     def compact_open(self) -> None:
         """Drop leads that left the open stages from the open index."""
         st = self.stage[self.open_idx]
-        self.open_idx = self.open_idx[(st == Stage.MQL) | (st == Stage.SAL) | (st == Stage.SQL)]
+        keep = (st == Stage.MQL) | (st == Stage.SAL) | (st == Stage.SQL)
+        self.open_idx, st = self.open_idx[keep], st[keep]
         self._open_cache.clear()
+        self._fill_open_cache(st)
 
     def open_in(self, stage: Stage) -> np.ndarray:
         """Indices of open leads currently in ``stage`` (MQL, SAL or SQL), in creation order.
@@ -180,12 +182,14 @@ class LeadStore:
         The returned array must not be modified.
         """
         if not self._open_cache:
-            st = self.stage[self.open_idx]
-            for code in OPEN_STAGES:
-                found = self.open_idx[st == code]
-                found.flags.writeable = False
-                self._open_cache[int(code)] = found
+            self._fill_open_cache(self.stage[self.open_idx])
         return self._open_cache[int(stage)]
+
+    def _fill_open_cache(self, open_stages: np.ndarray) -> None:
+        for code in OPEN_STAGES:
+            found = self.open_idx[open_stages == code]
+            found.flags.writeable = False
+            self._open_cache[int(code)] = found
 
     def col(self, name: str) -> np.ndarray:
         """A read-only view of a column over the leads created so far."""

@@ -17,6 +17,8 @@ The friction index is the unweighted mean of nine components, each in [0, 1]:
 
 from __future__ import annotations
 
+import math
+
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -69,13 +71,18 @@ DAILY_COLUMNS = (
 def sales_trust(model: OrgModel) -> float:
     """Mean trust in marketing's leads of the people who work them: AEs and in-house SDRs
     (whichever org the SDRs report to -- their trust is in marketing's leads)."""
-    people = [*model.aes, *(s for s in model.sdrs if s.function != "agency")]
-    return float(np.mean([p.trust for p in people])) if people else float("nan")
+    values = [p.trust for p in model.aes] + [s.trust for s in model.sdrs if s.function != "agency"]
+    return _mean(values)
 
 
 def marketing_trust(model: OrgModel) -> float:
     """Mean trust of marketers in sales' follow-up."""
-    return float(np.mean([p.trust for p in model.marketers])) if model.marketers else float("nan")
+    return _mean([p.trust for p in model.marketers])
+
+
+def _mean(values: list[float]) -> float:
+    """Mean of a short list of Python floats (nan if empty), without numpy's per-call overhead."""
+    return math.fsum(values) / len(values) if values else float("nan")
 
 
 def _marketing_mql_mask(model: OrgModel) -> np.ndarray:
@@ -150,8 +157,8 @@ class DailyRecorder:
         row["total_cost"][i] = m.total_cost
         row["trust_sales_in_marketing"][i] = sales_trust(m)
         row["trust_marketing_in_sales"][i] = marketing_trust(m)
-        row["mql_threshold"][i] = np.mean([x.threshold for x in m.marketers]) if m.marketers else np.nan
-        row["broad_campaign_share"][i] = np.mean([x.broad_share for x in m.marketers]) if m.marketers else np.nan
+        row["mql_threshold"][i] = _mean([x.threshold for x in m.marketers])
+        row["broad_campaign_share"][i] = _mean([x.broad_share for x in m.marketers])
         row["brand_share"][i] = m.brand_share
         row["awareness_mean"][i] = float(m.market.awareness.mean())
         row["in_market_share"][i] = m.market.in_market_count / m.market.n

@@ -132,8 +132,10 @@ class OrgModel(mesa.Model):
         self._first_touch_log: list[int] = []
         self._pending_feedback: list = []
         self._new_leads: list = []
+        self._touched_today: list[np.ndarray] = []  # leads first touched today, by call
         self._team_quota_quarter = -1
         self._fb_table_day = -1
+        self._acceptance: dict[str, float] = {}  # rejection-sampling acceptance rates, by purpose
         self._targeted_hit_rate = np.full(len(self.marketers), 0.01)  # first guess; then as observed
         self.recorder = DailyRecorder(self, s.horizon_days)
 
@@ -231,21 +233,26 @@ class OrgModel(mesa.Model):
             "awareness_start": float(self.market.awareness.mean()),
         }
 
-    def _sample_accounts(self, count: int, weight_fn, weight_max: float, rng: np.random.Generator) -> np.ndarray:
-        """Draw ``count`` accounts with probability proportional to ``weight_fn(idx)`` (rejection sampling)."""
+    def _sample_accounts(self, count: int, weight_fn, weight_max: float, rng: np.random.Generator, purpose: str) -> np.ndarray:
+        """Draw ``count`` accounts with probability proportional to ``weight_fn(idx)`` (rejection sampling).
+
+        Each batch is sized by the acceptance rate last seen for the same ``purpose`` (it
+        drifts slowly with awareness and buying windows), so one batch usually suffices.
+        """
         if count <= 0:
             return np.empty(0, dtype=np.int64)
         out: list[np.ndarray] = []
         have = 0
-        acceptance = 0.1  # first guess; then the observed acceptance sizes each batch
+        acceptance = self._acceptance.get(purpose, 0.1)  # first guess 0.1; then as observed
         while have < count:
-            size = int(min(max((count - have) / acceptance * 1.3, 64), 5_000_000))
+            size = int(min(max((count - have) / acceptance * 1.2, 64), 5_000_000))
             cand = rng.integers(0, self.market.n, size=size)
             keep = cand[rng.random(size) * weight_max < weight_fn(cand)]
             acceptance = max(len(keep) / size, 1e-3)
             out.append(keep)
             have += len(keep)
-        return np.concatenate(out)[:count]
+        self._acceptance[purpose] = acceptance
+        return np.concatenate(out)[:count] if len(out) > 1 else out[0][:count]
 
     # ------------------------------------------------------------------ lead creation
     def _flush_new_leads(self) -> None:
@@ -307,7 +314,7 @@ class OrgModel(mesa.Model):
         n_broad = np.array([m.planned_broad for m in self.marketers])
         n_targeted = np.array([m.planned_targeted for m in self.marketers])
         k = self.settings.behaviour.broad_in_market_response
-        broad = self._sample_accounts(int(n_broad.sum()), lambda i: (0.5 + mk.awareness[i]) * (1.0 + k * mk.in_market[i]), 1.5 * (1.0 + k), rng)
+        broad = self._sample_accounts(int(n_broad.sum()), lambda i: (0.5 + mk.awareness[i]) * (1.0 + k * mk.in_market[i]), 1.5 * (1.0 + k), rng, "broad")
         broad_owner = np.repeat(np.arange(len(self.marketers)), n_broad)
         icps = np.array([m.icp_point for m in self.marketers])
         targeted_owner = np.repeat(np.arange(len(self.marketers)), n_targeted)
@@ -399,7 +406,7 @@ class OrgModel(mesa.Model):
         owner = np.repeat(np.arange(len(sdrs)), attempts)
         skill = np.array([a.skill for a in sdrs])
         weight = b.prospect_in_market_weight
-        accounts = self._sample_accounts(len(owner), lambda i: mk.sales_fit[i] ** 2 * (1.0 + weight * mk.in_market[i]), 1.0 + weight, rng)
+        accounts = self._sample_accounts(len(owner), lambda i: mk.sales_fit[i] ** 2 * (1.0 + weight * mk.in_market[i]), 1.0 + weight, rng, "prospecting")
         reached = rng.random(len(owner)) < b.cold_contact_rate * skill[owner]
         accounts, owner = accounts[reached], owner[reached]
         agency = s.sdr.sourcing == "agency"
@@ -566,6 +573,7 @@ class OrgModel(mesa.Model):
         touch_clock = np.where(same_day, np.maximum(clock, arrival), clock)
         speed = np.maximum(calendar_hours(L.mql_day[idx], arrival, d, touch_clock), 0.05)
         L.first_touch_day[idx] = d
+        self._touched_today.append(idx)
         L.speed_to_lead_hours[idx] = speed
         late = sla_bound & (speed > s.sla.first_touch_hours) & ~L.sla_breached[idx]
         self._breach(idx[late])
@@ -1032,10 +1040,9 @@ class OrgModel(mesa.Model):
         """Leads touched today (accepted, or rejected with a reason) count as good treatment."""
         L = self.leads
         d = self.day
-        # Leads first touched today were created within the last self.settings.work.mql_max_age_days.
-        lo = self._tail_start(d - self.settings.work.mql_max_age_days)
-        recent = np.arange(lo, L.n)
-        touched_today = recent[(L.first_touch_day[lo : L.n] == d) & (L.marketer[lo : L.n] >= 0)]
+        touched_today = np.concatenate(self._touched_today) if self._touched_today else np.empty(0, dtype=np.int64)
+        self._touched_today = []
+        touched_today = touched_today[L.marketer[touched_today] >= 0]
         if len(touched_today):
             treated_well = (L.stage[touched_today] != Stage.REJECTED) | L.feedback_given[touched_today]
             self._marketing_experience(touched_today[treated_well], good=True)

@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from simulation import Scenario, load_scenario, run
-from simulation.leads import OPEN_STAGES, Reason, Stage
+from simulation.leads import OPEN_STAGES, Reason, Stage, is_marketing
 from simulation.model import OrgModel
 
 PROPERTY_SETTINGS = settings(
@@ -128,7 +128,12 @@ def check_stage_semantics(model: OrgModel) -> None:
     speed = L.speed_to_lead_hours[:n]
     touched = touch >= 0
     assert np.all(speed[touched] >= 0)
-    assert np.all(np.isnan(speed[~touched]))
+    # Untouched leads have no response time -- except agreed MQLs deemed accepted when an
+    # SLA's reject window lapsed (accepted without a touch): theirs runs to that day.
+    deemed = ~touched & (sal_day >= 0) & (mql_day >= 0) & is_marketing(L.source[:n])
+    assert np.all(np.isnan(speed[~touched & ~deemed]))
+    assert np.all(speed[deemed] > 0)
+    assert deemed.sum() == model.deemed_accepted
     # One open opportunity per account at any time.
     open_opp_accounts = L.account[:n][stage == Stage.SQL]
     assert len(np.unique(open_opp_accounts)) == len(open_opp_accounts)

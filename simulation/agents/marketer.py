@@ -74,6 +74,7 @@ class Marketer(Person):
         good = np.zeros((n_t, n_b))
         spend_share = {Source.CAMPAIGN_BROAD: broad_shares, Source.CAMPAIGN_TARGETED: 1.0 - broad_shares}
         sources = [Source.CAMPAIGN_BROAD, Source.CAMPAIGN_TARGETED, Source.INBOUND]
+        both_thresholds = np.concatenate([thresholds, np.maximum(thresholds, s.sla.mql_definition_score)])
         for src in sources:
             samples = self.score_samples.get(int(src))
             if samples is None or len(samples) == 0:
@@ -82,17 +83,17 @@ class Marketer(Person):
                 leads_per_quarter = np.full(n_b, len(samples) * model.quarter_days / model.sample_window_days)
             else:
                 leads_per_quarter = budget * spend_share[src] / self.cost_per_inquiry(src)
-            # Sorted scores: share above a threshold and the believed good leads above it
-            # come from one searchsorted and a suffix sum.
+            # Sorted scores: the share above a threshold and the believed good leads above it
+            # come from one searchsorted (plain and agreed-definition thresholds together)
+            # and a running sum.
             ordered = np.sort(samples)
             n = len(ordered)
-            p_good = np.clip(self.belief_good[src] * 2.0 * ordered, 0.0, 1.0)
-            suffix = np.concatenate([np.cumsum(p_good[::-1])[::-1], [0.0]])
-            first = np.searchsorted(ordered, thresholds, side="left")
-            first_defined = np.searchsorted(ordered, np.maximum(thresholds, s.sla.mql_definition_score), side="left")
+            p_good = np.minimum(self.belief_good[src] * 2.0 * ordered, 1.0)
+            running = np.concatenate(([0.0], np.cumsum(p_good)))
+            first, first_defined = np.split(np.searchsorted(ordered, both_thresholds, side="left"), 2)
             passed = (n - first) / n
             defined = (n - first_defined) / n
-            good_share = suffix[first] / n
+            good_share = (running[-1] - running[first]) / n
             volume += passed[:, None] * leads_per_quarter[None, :]
             counted += defined[:, None] * leads_per_quarter[None, :]
             good += good_share[:, None] * leads_per_quarter[None, :]
@@ -122,7 +123,9 @@ class Marketer(Person):
         if len(grid) == 0:
             grid = np.array([floor])
         utility = self.expected_utility(grid, BROAD_GRID)
-        best = np.flatnonzero(np.isclose(utility.ravel(), utility.max(), rtol=1e-6, atol=1e-9))
+        flat = utility.ravel()
+        top = flat.max()
+        best = np.flatnonzero(np.abs(flat - top) <= 1e-9 + 1e-6 * abs(top))  # np.isclose, without its overhead
         # Tie-break toward higher thresholds and targeted campaigns (fewer, better leads).
         ti, bi = np.unravel_index(best, utility.shape)
         choice = np.lexsort((bi, -ti))[0]
