@@ -39,6 +39,8 @@ class Stage(IntEnum):
 
 STAGE_NAMES = [s.name.lower() for s in Stage]
 OPEN_STAGES = (Stage.MQL, Stage.SAL, Stage.SQL)
+# Plain-int codes for array comparisons: numpy probes an IntEnum's type for array hooks on every use.
+_MQL, _SAL, _SQL = (int(code) for code in OPEN_STAGES)
 
 
 class Source(IntEnum):
@@ -74,6 +76,7 @@ _COLUMNS: dict[str, tuple[type, float]] = {
     "marketer": (np.int32, -1),  # marketer whose campaign produced it (-1: none)
     "intent": (np.float32, 0.0),
     "score": (np.float32, 0.0),  # marketing's lead score
+    "basis": (np.float64, 0.0),  # what a rep judges it on: the score, or the account's fit for outbound / agency leads
     "arrival_hour": (np.float32, 0.0),  # hour of day the lead arrived (0-24)
     # stage and timestamps (working-day index; -1 = not reached)
     "stage": (np.int8, 0),
@@ -170,7 +173,7 @@ class LeadStore:
     def compact_open(self) -> None:
         """Drop leads that left the open stages from the open index."""
         st = self.stage[self.open_idx]
-        keep = (st == Stage.MQL) | (st == Stage.SAL) | (st == Stage.SQL)
+        keep = (st == _MQL) | (st == _SAL) | (st == _SQL)
         self.open_idx, st = self.open_idx[keep], st[keep]
         self._open_cache.clear()
         self._fill_open_cache(st)
@@ -186,10 +189,10 @@ class LeadStore:
         return self._open_cache[int(stage)]
 
     def _fill_open_cache(self, open_stages: np.ndarray) -> None:
-        for code in OPEN_STAGES:
+        for code in (_MQL, _SAL, _SQL):
             found = self.open_idx[open_stages == code]
             found.flags.writeable = False
-            self._open_cache[int(code)] = found
+            self._open_cache[code] = found
 
     def col(self, name: str) -> np.ndarray:
         """A read-only view of a column over the leads created so far."""

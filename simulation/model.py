@@ -37,7 +37,8 @@ from .scenario import WORKING_DAYS_PER_QUARTER, Scenario
 STREAMS = ("mesa", "market", "marketing", "inbound", "work", "outcomes", "people")
 
 WORK_START_HOUR, WORK_END_HOUR = 9.0, 17.0  # the working day; leads arrive around the clock
-_AGENCY = int(Source.AGENCY)  # plain int for array comparisons (numpy probes IntEnum types for hooks)
+# Plain ints for array comparisons (numpy probes an IntEnum's type for array hooks on every use).
+_AGENCY, _REJECTED = int(Source.AGENCY), int(Stage.REJECTED)
 
 def arrival_hours(day: int, n: int, rng: np.random.Generator) -> np.ndarray:
     """Hour of arrival of ``n`` web leads created on working day ``day``, relative to its midnight.
@@ -287,7 +288,10 @@ class OrgModel(mesa.Model):
         score = np.clip(0.5 * fit_m + 0.5 * intent + rng.normal(0.0, 1.0, n) * noise, 0.0, 1.0)
         arrival = arrival_hours(self.day, n, rng)
         is_mql = score >= threshold
-        columns = dict(account=accounts, source=source, marketer=mid.astype(np.int32), intent=intent, score=score, arrival_hour=arrival)
+        columns = dict(
+            account=accounts, source=source, marketer=mid.astype(np.int32), intent=intent, score=score,
+            basis=score.astype(np.float32), arrival_hour=arrival,
+        )
         inq = ~is_mql
         if inq.any():
             self.leads.add(self.day, Stage.INQUIRY, **{k: v[inq] for k, v in columns.items()})
@@ -432,7 +436,10 @@ class OrgModel(mesa.Model):
             return
         inm = mk.in_market[accounts]
         intent = np.where(inm, rng.uniform(0.3, 0.8, n), rng.uniform(0.0, 0.3, n))
-        common = dict(account=accounts, intent=intent, score=np.zeros(n, np.float32), arrival_hour=rng.uniform(WORK_START_HOUR, WORK_END_HOUR, n))
+        common = dict(
+            account=accounts, intent=intent, score=np.zeros(n, np.float32), basis=mk.sales_fit[accounts],
+            arrival_hour=rng.uniform(WORK_START_HOUR, WORK_END_HOUR, n),
+        )
         if agency:
             aes = self.ae_ids[rng.integers(0, len(self.ae_ids), n)]
             idx = self.leads.add(self.day, Stage.MQL, source=np.full(n, _AGENCY, np.int8), worker=aes, contacted=np.ones(n, bool), **common)
@@ -451,16 +458,14 @@ class OrgModel(mesa.Model):
 
     # ------------------------------------------------------------------ lead work
     def _beliefs(self, idx: np.ndarray, trust: np.ndarray, trust_agency: np.ndarray) -> np.ndarray:
-        """What each lead's worker believes it is worth: trust-weighted lead score."""
+        """What each lead's worker believes it is worth: the lead's score (or, without one, its
+        account's fit) weighted by the worker's trust in its source, against a junk prior."""
         L = self.leads
         w = L.worker[idx]
         src = L.source[idx]
         t = np.where(src == _AGENCY, trust_agency[w], trust[w])
-        belief = t * L.score[idx] + (1.0 - t) * self.settings.behaviour.junk_prior
-        # Leads with no marketing score (outbound, agency meetings): judged on fit.
-        no_score = (src == Source.SDR_OUTBOUND) | (src == _AGENCY)
-        belief = np.where(no_score, t * self.market.sales_fit[L.account[idx]] + (1 - t) * self.settings.behaviour.junk_prior, belief)
-        return belief
+        # ``basis``: marketing's score; for leads without one (outbound, agency meetings) the account's fit.
+        return t * L.basis[idx] + (1.0 - t) * self.settings.behaviour.junk_prior
 
     @staticmethod
     def _take_within_capacity(owner: np.ndarray, priority: np.ndarray, cost: float, capacity: np.ndarray):
@@ -586,7 +591,7 @@ class OrgModel(mesa.Model):
         duplicate = mk.open_opportunity[L.account[idx]]
         below = s.sla.enabled & marketing_lead & (L.score[idx] < s.sla.mql_definition_score)
         accept = ~duplicate & ~below & (perceived >= self.settings.behaviour.accept_bar)
-        reason = np.where(duplicate, Reason.DUPLICATE, np.where(below, Reason.BELOW_DEFINITION, Reason.BAD_FIT))
+        reason = np.where(duplicate, int(Reason.DUPLICATE), np.where(below, int(Reason.BELOW_DEFINITION), int(Reason.BAD_FIT)))
         rejected = idx[~accept]
         L.reason[rejected] = reason[~accept]
         L.move(rejected, Stage.REJECTED, d)
@@ -903,9 +908,10 @@ class OrgModel(mesa.Model):
         skill = np.ones(size)
         use = np.zeros(size)
         content = 1.0 - np.exp(-self.enablement_stock / self.settings.behaviour.enablement_stock_scale_usd)
-        for ae in self.aes:
-            skill[ae.unique_id] = ae.skill
-            use[ae.unique_id] = ae.enablement_use()
+        for aid in np.unique(ae_ids).tolist():  # only the AEs with a deal closing today
+            ae = self._by_id[aid]
+            skill[aid] = ae.skill
+            use[aid] = ae.enablement_use()
         enable = use[ae_ids] * content
         L.enablement_use[due] = enable
         self.enablement_use_sum += float(use[ae_ids].sum())
@@ -936,14 +942,13 @@ class OrgModel(mesa.Model):
         values = L.value[due[won]]
         self.bookings += float(values.sum())
         per_ae = np.bincount(ae_ids[won], weights=values, minlength=size)
-        for ae in self.aes:
-            v = per_ae[ae.unique_id]
-            if v > 0:
-                above = max(0.0, ae.bookings_this_quarter + v - max(ae.quota, ae.bookings_this_quarter))
-                below = v - above
-                self.costs["commissions"] += s.sales.commission_rate * (below + s.sales.accelerator * above)
-                ae.bookings_this_quarter += v
-                ae.adjust_morale(0.02)
+        for aid in np.flatnonzero(per_ae > 0).tolist():
+            ae, v = self._by_id[aid], float(per_ae[aid])
+            above = max(0.0, ae.bookings_this_quarter + v - max(ae.quota, ae.bookings_this_quarter))
+            below = v - above
+            self.costs["commissions"] += s.sales.commission_rate * (below + s.sales.accelerator * above)
+            ae.bookings_this_quarter += v
+            ae.adjust_morale(0.02)
 
     # ------------------------------------------------------------------ quarter
     def end_quarter(self) -> None:
@@ -1044,7 +1049,7 @@ class OrgModel(mesa.Model):
         self._touched_today = []
         touched_today = touched_today[L.marketer[touched_today] >= 0]
         if len(touched_today):
-            treated_well = (L.stage[touched_today] != Stage.REJECTED) | L.feedback_given[touched_today]
+            treated_well = (L.stage[touched_today] != _REJECTED) | L.feedback_given[touched_today]
             self._marketing_experience(touched_today[treated_well], good=True)
             self._marketing_experience(touched_today[~treated_well], good=False)
 

@@ -90,7 +90,8 @@ class Marketer(Person):
             n = len(ordered)
             p_good = np.minimum(self.belief_good[src] * 2.0 * ordered, 1.0)
             running = np.concatenate(([0.0], np.cumsum(p_good)))
-            first, first_defined = np.split(np.searchsorted(ordered, both_thresholds, side="left"), 2)
+            found = np.searchsorted(ordered, both_thresholds, side="left")
+            first, first_defined = found[: len(thresholds)], found[len(thresholds) :]
             passed = (n - first) / n
             defined = (n - first_defined) / n
             good_share = (running[-1] - running[first]) / n
