@@ -13,7 +13,10 @@ from .experiments.runner import RunTask, run_tasks, summary_and_daily
 from .runner import replication_seeds
 from .scenario import PRESETS, Scenario, load_scenario
 
-DEFAULT_REPLICATIONS = 10
+# Eight replications keep `orgsim compare` on the six presets under a minute on two cores
+# (see docs/performance.md); with common random numbers the paired differences stay
+# informative. Use --replications for narrower intervals.
+DEFAULT_REPLICATIONS = 8
 BASELINE = "separate_targets"
 
 
