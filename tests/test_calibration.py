@@ -44,8 +44,10 @@ def test_the_shipped_file_records_its_procedure_and_fit():
     for name, row in fit.items():
         assert row["score"] is None or row["score"] >= 0, name
         low, high = row["range"]
-        if row["simulated"] is not None:
-            assert row["inside"] == (low - 1e-9 <= row["simulated"] <= high + 1e-9), name
+        # The file rounds ``simulated`` to 4 decimals; ``inside`` was decided on the exact mean,
+        # so within half a unit of that rounding of a bound either answer is consistent.
+        if row["simulated"] is not None and min(abs(row["simulated"] - low), abs(row["simulated"] - high)) > 5e-5:
+            assert row["inside"] == (low <= row["simulated"] <= high), name
     for path, value in data["parameters"].items():
         low, high = data["procedure"]["search_space"][path]
         assert low <= value <= high, path
