@@ -202,6 +202,10 @@ class OrgModel(mesa.Model):
         self._by_id: list = [None] * size
         for a in self.agents:
             self._by_id[a.unique_id] = a
+        # Feedback hours owed by each person to the next day's lead work (kept across a hire).
+        due = getattr(self, "_feedback_hours_due", np.zeros(0))
+        self._feedback_hours_due = np.zeros(size)
+        self._feedback_hours_due[: len(due)] = due
         # Attempts allowed per lead: the same rule for every worker (the SLA's minimum, if any).
         self._max_attempts_table = np.full(size, self.settings.work.default_attempts, dtype=np.int16)
         for aid, a in self.workers.items():
@@ -503,6 +507,9 @@ class OrgModel(mesa.Model):
         size = len(self._by_id)
         trust, trust_agency, skill, capacity, reservation, sla_pressure = self._worker_tables()
 
+        # Feedback given yesterday comes out of today's lead hours.
+        capacity = np.maximum(capacity - self._feedback_hours_due, 0.0)
+        self._feedback_hours_due = np.zeros(size)
         # Every MQL assigned today costs its worker triage time, whether worked or not:
         # volume itself eats follow-up capacity (Sabnis et al. 2013: follow-up falls with volume).
         new_today = L.open_in(Stage.MQL)
@@ -694,6 +701,10 @@ class OrgModel(mesa.Model):
             prob = self._feedback_prob_table()[decider]
             give = self.streams["work"].random(len(idx)) < prob
         L.feedback_given[idx[give]] = True
+        # Feedback takes the giver's time: charged to their lead hours of the next working day.
+        givers = (L.ae[idx] if by_ae else L.worker[idx])[give]
+        if len(givers):
+            self._feedback_hours_due += self.settings.work.feedback_hours * np.bincount(givers, minlength=len(self._feedback_hours_due))
         self.feedback_given += int(give.sum())
         self.feedback_withheld += int((~give).sum())
         given = idx[give]

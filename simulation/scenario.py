@@ -29,6 +29,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from .errors import ScenarioError
+from .yamlio import read_yaml_mapping
 
 WORKING_DAYS_PER_QUARTER = 63
 """Working days in a quarter (252 a year / 4)."""
@@ -217,6 +218,7 @@ class Work(_Strict):
     attempt_hours: float = Field(0.2, gt=0, le=8, description="one follow-up call or email (assumption)")
     prospect_hours: float = Field(0.08, gt=0, le=8, description="one outbound dial or personalised email (assumption: ~12 an hour)")
     review_hours: float = Field(0.04, ge=0, le=8, description="triaging one newly assigned MQL, worked or not (assumption)")
+    feedback_hours: float = Field(0.1, ge=0, le=8, description="telling marketing what happened to one lead, taken from the next day's lead hours (assumption: six minutes)")
     attempt_share: float = Field(0.4, ge=0, le=1, description="most of a rep's lead time follow-up attempts may take (assumption)")
     deal_hours_per_day: float = Field(0.35, gt=0, le=8, description="hours an open opportunity needs per working day (assumption)")
     default_attempts: int = Field(2, ge=1, le=20, description="attempts before giving up without an SLA (MIT/InsideSales: most reps stop after 1-2)")
@@ -276,7 +278,7 @@ class Behaviour(_Strict):
     )
     no_decision_neglect: float = Field(
         default_factory=lambda: calibrated("behaviour.no_decision_neglect", 0.45), ge=0, le=1,
-        description="extra no-decision chance of a deal with no attention (assumption)",
+        description="extra no-decision chance of a deal with no attention (calibrated; weakly determined: deals are rarely neglected)",
     )
     win_intercept: float = Field(
         default_factory=lambda: calibrated("behaviour.win_intercept", -0.3), ge=-10, le=10,
@@ -398,21 +400,7 @@ def build_scenario(data: dict[str, Any], source: str = "<scenario>") -> Scenario
 
 
 def _read_yaml(path: Path) -> dict[str, Any]:
-    if not path.exists():
-        raise ScenarioError(f"{path}: no such scenario file")
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" (line {mark.line + 1})" if mark is not None else ""
-        raise ScenarioError(f"{path}: not valid YAML{where}: {getattr(exc, 'problem', exc)}") from None
-    except UnicodeDecodeError:
-        raise ScenarioError(f"{path}: not a UTF-8 text file") from None
-    if data is None:
-        data = {}
-    if not isinstance(data, dict):
-        raise ScenarioError(f"{path}: expected a mapping of fields at the top level, got {type(data).__name__}")
-    return data
+    return read_yaml_mapping(path, "scenario file")
 
 
 def _resolve(data: dict[str, Any], source: str, seen: tuple[str, ...] = ()) -> dict[str, Any]:

@@ -1397,6 +1397,7 @@ UNITS: dict[str, str] = {
     "work.attempt_hours": "hours per attempt",
     "work.prospect_hours": "hours per prospect",
     "work.review_hours": "hours per MQL",
+    "work.feedback_hours": "hours per piece of feedback",
     "work.attempt_share": "share of lead hours",
     "work.deal_hours_per_day": "hours per deal per working day",
     "work.default_attempts": "contact attempts",

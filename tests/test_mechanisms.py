@@ -378,6 +378,23 @@ def test_feedback_routine_improves_marketing_scoring_over_a_run(small):
         assert gap(m_on) < gap(m_off)
 
 
+def test_feedback_takes_the_givers_next_day_lead_hours(small, stepped):
+    """Feedback costs time: the hours of the feedback a person gives come out of their lead
+    hours on the next working day, so costly feedback leaves more leads untouched."""
+    cheap = small("shared_revenue_targets", {"work.feedback_hours": 0.0})
+    costly = cheap.with_overrides({"work.feedback_hours": 1.0})
+    model = stepped(costly, 19, seed=2)
+    given_before = model.feedback_given
+    model.step()
+    given_today = model.feedback_given - given_before
+    assert given_today > 0, "people gave feedback on the last day"
+    # What is owed to tomorrow is exactly today's feedback, one hour a piece.
+    assert model._feedback_hours_due.sum() == pytest.approx(1.0 * given_today)
+    owed_by = np.flatnonzero(model._feedback_hours_due)
+    assert np.isin(owed_by, list(model.workers)).all(), "only SDRs and AEs give feedback"
+    assert mean_summary(costly, "share_never_worked", days=60) > mean_summary(cheap, "share_never_worked", days=60)
+
+
 # --------------------------------------------------------------------------- SLA
 
 

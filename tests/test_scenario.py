@@ -107,6 +107,13 @@ def test_missing_file_is_one_line(tmp_path):
     assert str(path) in message and "no such" in message
 
 
+def test_a_folder_given_as_the_scenario_is_one_line(tmp_path):
+    folder = tmp_path / "looks_like.yaml"
+    folder.mkdir()
+    message = load_error(folder)
+    assert str(folder) in message and "folder" in message and "\n" not in message
+
+
 def test_unknown_preset_name_lists_the_presets():
     message = load_error("no_such_design")
     assert "no_such_design" in message

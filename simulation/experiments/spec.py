@@ -43,11 +43,11 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ..errors import ScenarioError
 from ..scenario import PRESET_DIR, PRESETS, Scenario, load_scenario
+from ..yamlio import read_yaml_mapping
 from .analysis import KEY_OUTCOMES
 from .designs import DESIGNS, DesignSample, Parameter, design_size, sample
 from .seeding import canonical_json
@@ -431,12 +431,5 @@ def load_sweep_spec(spec: str | Path) -> SweepSpec:
     if not path.exists():
         shipped = ", ".join(shipped_sweeps()) or "none"
         raise ScenarioError(f"{text}: no such sweep spec file (shipped specs: {shipped})")
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" (line {mark.line + 1})" if mark is not None else ""
-        raise ScenarioError(f"{path}: not valid YAML{where}: {getattr(exc, 'problem', exc)}") from None
-    except (UnicodeDecodeError, IsADirectoryError):
-        raise ScenarioError(f"{path}: not a YAML text file") from None
-    return sweep_spec_from_dict(data if data is not None else {}, name=path.stem, source=str(path), spec_dir=path.resolve().parent)
+    data = read_yaml_mapping(path, "sweep spec file")
+    return sweep_spec_from_dict(data, name=path.stem, source=str(path), spec_dir=path.resolve().parent)
