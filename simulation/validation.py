@@ -1511,6 +1511,7 @@ SOURCE_NOTES: dict[str, str] = {
     "leadership.reorg_transition_days": "*assumption* (one quarter)",
     "behaviour.trust_learning_rate": "*assumption* (uncertain; varied in the robustness check)",
     "behaviour.blame_strength": "*assumption* (uncertain; varied in the robustness check)",
+    "behaviour.no_decision_neglect": "calibrated, weakly determined (see Calibration); that neglect raises no decision is an *assumption*",
     "behaviour.meeting_trust_gain": "*assumption*",
     "behaviour.distrust_bias": "*assumption*",
     "behaviour.score_noise_initial": "*assumption*",
