@@ -175,7 +175,6 @@ class LeadStore:
         st = self.stage[self.open_idx]
         keep = (st == _MQL) | (st == _SAL) | (st == _SQL)
         self.open_idx, st = self.open_idx[keep], st[keep]
-        self._open_cache.clear()
         self._fill_open_cache(st)
 
     def open_in(self, stage: Stage) -> np.ndarray:

@@ -453,7 +453,7 @@ class OrgModel(mesa.Model):
                 self.costs["agency"] += n * s.sdr.agency.price_per_meeting_usd
         else:
             ids = np.array([a.unique_id for a in sdrs])[owner]
-            attempts_allowed = np.array([a.max_attempts() for a in sdrs], dtype=np.int16)[owner]
+            attempts_allowed = self._max_attempts_table[ids]
             idx = self.leads.add(
                 self.day, Stage.SAL, source=np.full(n, Source.SDR_OUTBOUND, np.int8), worker=ids,
                 contacted=np.ones(n, bool), max_attempts=attempts_allowed, **common,
@@ -737,11 +737,9 @@ class OrgModel(mesa.Model):
         return tables
 
     def _feedback_prob_table(self) -> np.ndarray:
+        """Today's feedback probabilities by agent id (filled by ``_worker_tables``)."""
         if self._fb_table_day != self.day:
-            table = np.zeros(len(self._by_id))
-            for aid, a in self.workers.items():
-                table[aid] = a.feedback_probability()
-            self._fb_table, self._fb_table_day = table, self.day
+            self._worker_tables()
         return self._fb_table
 
     def deliver_feedback(self) -> None:

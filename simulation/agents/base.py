@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import mesa
 
-from ..behaviour import feedback_probability
-
 
 class Person(mesa.Agent):
     """A member of the revenue team.
@@ -60,16 +58,3 @@ class Person(mesa.Agent):
 
     def utilisation(self) -> float:
         return 1.0
-
-    def feedback_probability(self) -> float:
-        """Chance of spending time on feedback about one lead (see ``behaviour.feedback_probability``)."""
-        s = self.model.settings
-        return float(
-            feedback_probability(
-                self.pay_shared_weight(),
-                self.utilisation(),
-                s.collaboration.feedback_routine,
-                self.model.days_since_meeting <= 5,
-                self.model.days_left_in_quarter <= s.sales.quarter_end_window_days,
-            )
-        )
