@@ -71,7 +71,7 @@ from .validation import (
 DEFAULT_BUDGET = 120
 """Candidates simulated (half on the global hypercube, half in the refinement rounds). With two
 replications each and the finalists' reruns (4 x 10) that is about 280 eight-quarter runs: about
-7 minutes on 2 idle cores."""
+5 minutes on 2 idle cores."""
 DEFAULT_REPLICATIONS = 2
 """Replications per candidate. One leaves the response surfaces noisy enough to misplace the
 win-rate optimum by about 2 points (the win rate validated at 43% with one, 45% with two)."""

@@ -99,6 +99,7 @@ _COLUMNS: dict[str, tuple[type, float]] = {
     "sla_breached": (np.bool_, False),
     # opportunity
     "value": (np.float64, 0.0),
+    "discount": (np.float64, 0.0),  # price cut given to sign before a quarter closed (USD)
     "close_day": (np.int32, -1),
     "attention_sum": (np.float32, 0.0),
     "enablement_use": (np.float32, 0.0),
@@ -138,13 +139,14 @@ class LeadStore:
             return np.empty(0, dtype=np.int64)
         self._ensure(count)
         stage = int(stage)
+        new = slice(self.n, self.n + count)
         idx = np.arange(self.n, self.n + count, dtype=np.int64)
         for name, values in columns.items():
-            getattr(self, name)[idx] = values
+            getattr(self, name)[new] = values
         self.n += count
-        self.stage[idx] = stage
-        self.stage_day[idx] = day
-        self.created_day[idx] = day
+        self.stage[new] = stage
+        self.stage_day[new] = day
+        self.created_day[new] = day
         self.stage_counts[stage] += count
         self.entered[stage] += count
         if stage in OPEN_STAGES:

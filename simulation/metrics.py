@@ -247,6 +247,8 @@ def summarize(model: OrgModel) -> dict[str, float | int | str]:
         "quota_attainment_share": model.ae_quarters_at_quota / model.ae_quarters if model.ae_quarters else float("nan"),
         "agency_meetings": int(model.agency_meetings),
         "mqls_deemed_accepted": int(model.deemed_accepted),
+        "deals_pulled_in": int(model.deals_pulled_in),
+        "pull_in_discounts": float(L.discount[:n][stage == Stage.WON].sum()),
         "final_mql_threshold": float(np.mean([m.threshold for m in model.marketers])) if model.marketers else float("nan"),
         "final_brand_share": float(model.brand_share),
         "final_awareness": float(model.market.awareness.mean()),
@@ -279,6 +281,7 @@ def lead_frame(model: OrgModel) -> pd.DataFrame:
             "stage_day": L.stage_day[:n],
             "speed_to_lead_hours": L.speed_to_lead_hours[:n],
             "value": L.value[:n],
+            "discount": L.discount[:n],
         }
     )
     return df

@@ -123,6 +123,7 @@ class OrgModel(mesa.Model):
         self.ae_quarters_at_quota = 0
         self.agency_meetings = 0
         self.deemed_accepted = 0  # agreed MQLs accepted by the SLA's reject window lapsing
+        self.deals_pulled_in = 0  # deals signed at a discount before a quarter closed
         self.enablement_use_sum = 0.0
         self.enablement_use_n = 0
         self.days_since_meeting = 10_000
@@ -897,6 +898,40 @@ class OrgModel(mesa.Model):
             ae.open_deals = int(open_n[ae.unique_id])
             ae.late_deals = int(late_n[ae.unique_id])
 
+    def pull_in_deals(self) -> None:
+        """Deal timing on a quarter's last day (Larkin 2014; Oyer 1998).
+
+        Each AE looks at its deals due within ``sales.pull_in_horizon_days`` of the next
+        quarter, nearest first, and offers a buyer ``sales.pull_in_discount`` to sign today
+        when that pays the AE more (``AccountExecutive.choose_pull_ins``). A pulled deal is
+        decided today by the usual rule, at its discounted value.
+        """
+        s = self.settings.sales
+        if self.days_left_in_quarter != 0 or s.pull_in_horizon_days <= 0:
+            return
+        L = self.leads
+        d = self.day
+        sql = L.open_in(Stage.SQL)
+        due = L.close_day[sql]
+        cand = sql[(due > d) & (due <= d + s.pull_in_horizon_days)]
+        if len(cand) == 0:
+            return
+        cand = cand[np.lexsort((L.close_day[cand], L.ae[cand]))]  # by AE, nearest decision first
+        owner = L.ae[cand]
+        bounds = [*np.flatnonzero(np.diff(owner)) + 1, len(cand)]
+        start = 0
+        chosen = np.zeros(len(cand), dtype=bool)
+        for end in bounds:  # one decision per AE with a deal in reach
+            chosen[start:end] = self._by_id[int(owner[start])].choose_pull_ins(L.value[cand[start:end]])
+            start = end
+        pulled = cand[chosen]
+        if len(pulled) == 0:
+            return
+        L.discount[pulled] = s.pull_in_discount * L.value[pulled]
+        L.value[pulled] -= L.discount[pulled]
+        L.close_day[pulled] = d
+        self.deals_pulled_in += len(pulled)
+
     def close_deals(self) -> None:
         """Deals reaching their close day end won, lost or in no decision."""
         s = self.settings
@@ -1038,6 +1073,7 @@ class OrgModel(mesa.Model):
         self.work_leads()
         self._first_touch_log.append(int(self.leads.entered[Stage.SAL] + self.leads.entered[Stage.REJECTED] - touched_before))
         self.work_deals()
+        self.pull_in_deals()
         self.close_deals()
         self.age_out()
         self.check_sla()

@@ -963,6 +963,8 @@ PARAMETER_LABELS: dict[str, tuple[str, str]] = {
     "marketing.budget_per_quarter_usd": ("Programme budget per quarter", "usd"),
     "sales.commission_rate": ("AE commission rate", "share"),
     "sales.accelerator": ("AE accelerator above quota", "multiple"),
+    "sales.pull_in_horizon_days": ("Deals pulled from up to (0 = none)", "days"),
+    "sales.pull_in_discount": ("Discount to pull a deal in", "share"),
     "collaboration.joint_meeting_every_days": ("Days between joint meetings (0 = none)", "number"),
     "sdr.agency.price_per_meeting_usd": ("Agency price per meeting", "usd"),
     "sdr.agency.quality_bar": ("Agency quality bar", "number"),

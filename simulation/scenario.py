@@ -146,6 +146,12 @@ class Sales(_Strict):
     ramp_days: int = Field(63, ge=0, le=1000, description="working days for a new AE to reach full capacity (assumption)")
     salary_usd: float = Field(220_000, ge=0, description="fully loaded annual base cost per AE (assumption)")
     quarter_end_window_days: int = Field(10, ge=0, le=62, description="last working days of a quarter in which AEs favour late-stage deals")
+    pull_in_horizon_days: int = Field(
+        10, ge=0, le=63, description="on a quarter's last day an AE may pull in a deal due this many working days into the next quarter (assumption; 0: deal timing not allowed)"
+    )
+    pull_in_discount: float = Field(
+        0.07, ge=0, lt=1, description="price cut that buys a signature before the quarter closes (assumption; Larkin 2014: timing under non-linear plans costs 6-8% of revenue)"
+    )
 
 
 class Agency(_Strict):

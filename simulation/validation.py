@@ -429,6 +429,17 @@ def deal_outcome_share(obs: Observation, outcome: str) -> float:
 
 
 @measure
+def timing_discount_share(obs: Observation) -> float:
+    """Discounts given to pull deals into a quarter, as a share of the won deals' list value
+    (bookings plus those discounts), over deals won after the warm-up (Larkin 2014: 6-8%)."""
+    L = obs.leads
+    won = L[(L["stage"].astype(str) == "won") & (L["closed_day"] >= obs.warmup_days)]
+    given = float(won["discount"].sum())
+    listed = float(won["value"].sum()) + given
+    return given / listed if listed > 0 else float("nan")
+
+
+@measure
 def quota_attainment(obs: Observation) -> float:
     """AE-quarters at or above quota / AE-quarters, after the warm-up quarter."""
     return obs.ae_quarters_at_quota / obs.ae_quarters if obs.ae_quarters else float("nan")
@@ -1361,6 +1372,8 @@ UNITS: dict[str, str] = {
     "sales.ramp_days": "working days",
     "sales.salary_usd": "USD per year",
     "sales.quarter_end_window_days": "working days",
+    "sales.pull_in_horizon_days": "working days",
+    "sales.pull_in_discount": "share of deal value",
     "sdr.headcount": "people (SDRs or agency SDR-equivalents)",
     "sdr.owner": "choice",
     "sdr.sourcing": "choice",
@@ -1464,6 +1477,7 @@ LEVERS = (
     "sales.accelerator",
     "sales.shared_revenue_weight",
     "sales.quarter_end_window_days",
+    "sales.pull_in_horizon_days",
     "sdr.headcount",
     "sdr.owner",
     "sdr.sourcing",
@@ -1502,6 +1516,8 @@ SOURCE_NOTES: dict[str, str] = {
     "sales.accelerator": "lever; the default is an *assumption*",
     "sales.hours_per_day": "*assumption* (an 8-hour day)",
     "sales.quarter_end_window_days": "*assumption* (the last two weeks; Oyer 1998, Larkin 2014 on deal timing)",
+    "sales.pull_in_horizon_days": "lever (0 forbids deal timing); the default, two weeks, is an *assumption*",
+    "sales.pull_in_discount": "*assumption* (Larkin 2014 reports the revenue cost of deal timing, 6-8%, not a per-deal discount)",
     "sdr.hours_per_day": "*assumption* (an 8-hour day)",
     "sdr.agency.quality_bar": "lever; the default is an *assumption*",
     "sdr.agency.ramp_days": "*assumption* (agencies ramp faster [S]: about three weeks)",

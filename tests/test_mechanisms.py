@@ -12,11 +12,12 @@ import pandas as pd
 import pytest
 
 from simulation import load_scenario, run
+from simulation.agents.account_executive import pull_in_choices
 from simulation.agents.marketer import BROAD_GRID, THRESHOLD_GRID
 from simulation.behaviour import response_decay, timing_factor
 from simulation.leads import Source, Stage
 from simulation.metrics import marketing_trust, sales_trust
-from simulation.model import OrgModel
+from simulation.model import WORKING_DAYS_PER_QUARTER, OrgModel
 
 SEEDS = (1, 2, 3)
 
@@ -310,6 +311,51 @@ def test_quarter_end_deal_attention_reaches_late_deals_in_the_model(small, stepp
     mid = attention_gain(40)
     end = attention_gain(3)
     assert end > mid
+
+
+def test_pull_in_choices_known_cases():
+    """An AE pulls a deal in when the discounted deal earns more this quarter than the full deal
+    next quarter: above quota at accelerator 1.5 and 7% off (1.395 > 1) yes; below quota, or on a
+    linear plan, no; a deal that crosses quota pays only for its part above."""
+    def pulls(values, booked, quota=100.0, acc=1.5, discount=0.07, weight=0.0):
+        return pull_in_choices(np.array(values, dtype=float), booked, quota, acc, discount, weight).tolist()
+
+    assert pulls([10.0], booked=120.0) == [True]
+    assert pulls([10.0], booked=20.0) == [False]
+    assert pulls([10.0], booked=120.0, acc=1.0) == [False]
+    # Crossing quota: 40 of the discounted 93 below quota, 53 above -> 40 + 1.5 x 53 = 119.5 > 100.
+    assert pulls([100.0], booked=60.0) == [True]
+    # 90 below, 3 above -> 94.5 < 100: not worth it.
+    assert pulls([100.0], booked=10.0) == [False]
+    # Deals are taken in order: the first pulled deal lifts the AE over quota for the second.
+    assert pulls([100.0, 10.0], booked=60.0) == [True, True]
+    assert pulls([10.0, 100.0], booked=60.0) == [False, True]
+    # All pay on team revenue: the discount is a pure loss.
+    assert pulls([10.0], booked=120.0, weight=1.0) == [False]
+
+
+def test_deals_are_pulled_in_only_under_a_non_linear_plan_and_close_at_the_quarters_end(small):
+    """With an accelerator, AEs sign deals due early next quarter on the quarter's last day at the
+    discount; a linear plan (accelerator 1) or a horizon of 0 (deal timing not allowed) pulls none."""
+    base = small("separate_targets", {"horizon_days": 130, "sales.accelerator": 2.0})
+    runs = {
+        "accelerated": run(base, seed=3),
+        "linear": run(base.with_overrides({"sales.accelerator": 1.0}), seed=3),
+        "forbidden": run(base.with_overrides({"sales.pull_in_horizon_days": 0}), seed=3),
+    }
+    assert runs["linear"].summary["deals_pulled_in"].iloc[0] == 0
+    assert runs["forbidden"].summary["deals_pulled_in"].iloc[0] == 0
+    assert runs["linear"].leads["discount"].eq(0).all() and runs["forbidden"].leads["discount"].eq(0).all()
+    res = runs["accelerated"]
+    pulled = res.leads[res.leads["discount"] > 0]
+    assert res.summary["deals_pulled_in"].iloc[0] == len(pulled) > 0
+    quarter = WORKING_DAYS_PER_QUARTER
+    assert (pulled["closed_day"] % quarter == quarter - 1).all(), "pulled deals are decided on a quarter's last day"
+    # The discount is the stated share of the list price; the deal books the rest.
+    d = base.sales.pull_in_discount
+    assert np.allclose(pulled["discount"], d / (1 - d) * pulled["value"])
+    won = pulled[pulled["stage"] == "won"]
+    assert res.summary["pull_in_discounts"].iloc[0] == pytest.approx(won["discount"].sum())
 
 
 # --------------------------------------------------------------------------- feedback

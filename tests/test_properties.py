@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 from simulation import Scenario, load_scenario, run
 from simulation.leads import OPEN_STAGES, Reason, Stage, is_marketing
+from simulation.agents.account_executive import pull_in_choices
 from simulation.model import OrgModel
 
 PROPERTY_SETTINGS = settings(
@@ -46,6 +47,8 @@ def scenarios(draw) -> Scenario:
         "sales.ae_headcount": draw(st.integers(1, 6)),
         "sales.shared_revenue_weight": draw(unit),
         "sales.quarter_end_window_days": draw(st.integers(0, 20)),
+        "sales.accelerator": draw(st.sampled_from([1.0, 1.5, 3.0])),
+        "sales.pull_in_horizon_days": draw(st.sampled_from([0, 10, 40])),
         "sales.ramp_days": draw(st.sampled_from([0, 10, 63])),
         "sdr.headcount": draw(st.integers(0, 4)),
         "sdr.owner": draw(st.sampled_from(["marketing", "sales"])),
@@ -172,8 +175,9 @@ RATE_COLUMNS = (
     "final_brand_share",
     "final_awareness",
 )
-MONEY_COLUMNS = ("bookings", "pipeline_created", "total_cost", "cac")
+MONEY_COLUMNS = ("bookings", "pipeline_created", "total_cost", "cac", "pull_in_discounts")
 COUNT_COLUMNS = (
+    "deals_pulled_in",
     "leads_created",
     "mqls",
     "mqls_accepted",
@@ -256,3 +260,30 @@ def test_any_valid_in_market_share_runs(share, window):
     )
     res = run(sc, seed=0, days=3)
     assert len(res.daily) == 3 and (res.daily["in_market_share"] > 0).all()
+
+
+# --------------------------------------------------------------------------- deal timing
+
+deal_values = st.lists(st.floats(1.0, 500_000.0), min_size=0, max_size=8)
+money = st.floats(0.0, 1_000_000.0)
+
+
+@PROPERTY_SETTINGS
+@given(values=deal_values, booked=money, quota=money, discount=st.floats(0.0, 0.9), weight=unit, acc=st.floats(1.0, 5.0))
+def test_a_plan_that_does_not_repay_the_discount_never_pulls_a_deal_in(values, booked, quota, discount, weight, acc):
+    """Above quota a discounted deal earns at most accelerator x (1 - discount) of its value; when
+    that is no more than the value it would earn next quarter, no deal is ever pulled in."""
+    if acc * (1.0 - discount) <= 1.0:
+        assert not pull_in_choices(values, booked, quota, acc, discount, weight).any()
+
+
+@PROPERTY_SETTINGS
+@given(values=deal_values, booked=money, quota=money, discount=st.floats(0.0, 0.5), weight=unit, acc=st.floats(1.0, 5.0), more=st.floats(0.0, 3.0))
+def test_pulling_in_grows_with_the_accelerator_and_shrinks_with_team_pay(values, booked, quota, discount, weight, acc, more):
+    """A steeper accelerator never pulls in fewer deals (every deal pulled before still is);
+    a larger team-revenue weight in the pay never pulls in more."""
+    base = pull_in_choices(values, booked, quota, acc, discount, weight)
+    steeper = pull_in_choices(values, booked, quota, acc + more, discount, weight)
+    assert (steeper | ~base).all()
+    teamier = pull_in_choices(values, booked, quota, acc, discount, min(1.0, weight + more / 3.0))
+    assert (base | ~teamier).all()

@@ -12,11 +12,39 @@ Decision rules (the same in every design):
   given with a probability that rises with its benefit to the AE (shared revenue weight,
   a feedback routine, a recent joint meeting) and falls with time pressure.
 * **Enablement.** Content is used in proportion to trust in marketing.
+* **Deal timing.** On a quarter's last day an AE may offer a buyer due to decide early next
+  quarter a discount to sign now, and does when the discounted deal pays more this quarter
+  (above quota, at the accelerator) than it would next quarter at the base rate (a quarter
+  starts below quota). A linear plan (accelerator 1) never pays for that; a team revenue
+  component in the pay makes the discount the AE's loss too (Larkin 2014; Oyer 1998).
 """
 
 from __future__ import annotations
 
+import numpy as np
+
 from .base import Person
+
+
+def pull_in_choices(values, booked: float, quota: float, accelerator: float, discount: float, shared_weight: float) -> np.ndarray:
+    """Which deals (values, in the order the AE considers them) to sign now at a discount.
+
+    Pay is in units of the commission rate: this quarter a discounted deal earns the base
+    rate up to quota and ``accelerator`` times it above; next quarter the full value would
+    earn the base rate. A share ``shared_weight`` of pay follows team revenue, which the
+    discount lowers and the timing does not change. Deals are taken in order, each adding
+    its discounted value to the AE's bookings.
+    """
+    keep = 1.0 - discount
+    chosen = np.zeros(len(values), dtype=bool)
+    for i, v in enumerate(np.asarray(values, dtype=float).tolist()):
+        now = keep * v
+        below = min(now, max(quota - booked, 0.0))
+        pay_now = (1.0 - shared_weight) * (below + accelerator * (now - below)) + shared_weight * now
+        if pay_now > v:
+            chosen[i] = True
+            booked += now
+    return chosen
 
 
 class AccountExecutive(Person):
@@ -66,6 +94,12 @@ class AccountExecutive(Person):
         """(trust, trust in the agency, skill, hours for leads, reservation, SLA pressure,
         utilisation): what the day's lead work needs to know about this person."""
         return (self.trust, self.trust_agency, self.skill, self.lead_hours, self.reservation(), self.sla_pressure, self.utilisation())
+
+    def choose_pull_ins(self, values: np.ndarray) -> np.ndarray:
+        """On the quarter's last day: which of the deals due early next quarter (nearest
+        first) to sign now at the discount (see :func:`pull_in_choices`)."""
+        s = self.model.settings.sales
+        return pull_in_choices(values, self.bookings_this_quarter, self.quota, s.accelerator, s.pull_in_discount, s.shared_revenue_weight)
 
     def enablement_use(self) -> float:
         """Share of available enablement content used: proportional to trust (plus joint work)."""
