@@ -18,7 +18,6 @@ The friction index is the unweighted mean of nine components, each in [0, 1]:
 from __future__ import annotations
 
 import math
-
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -261,13 +260,32 @@ def summarize(model: OrgModel) -> dict[str, float | int | str]:
     return summary
 
 
+WORKER_ROLES = ("sdr", "ae", "none")
+
+
 def lead_frame(model: OrgModel) -> pd.DataFrame:
-    """Every lead with its stage, source and timestamps (for speed-to-lead and waterfall charts)."""
+    """Every lead with its stage, source and timestamps (for speed-to-lead and waterfall charts).
+
+    Also the account's ``segment`` (smb, mid_market, enterprise) and ``worker_role``: who
+    worked the lead -- an in-house ``sdr`` or an ``ae`` -- or ``none`` for a lead nobody
+    touched or accepted.
+    """
+    from .market import SEGMENTS
+
     L = model.leads
     n = L.n
+    worker = L.worker[:n]
+    role = np.full(n, WORKER_ROLES.index("none"), dtype=np.int8)
+    role[np.isin(worker, [a.unique_id for a in model.sdrs if not a.is_agency])] = WORKER_ROLES.index("sdr")
+    role[np.isin(worker, [a.unique_id for a in model.aes])] = WORKER_ROLES.index("ae")
+    # Outbound prospects and agency meetings have no first-touch moment; their worker is who owns them.
+    worked = (L.first_touch_day[:n] >= 0) | (L.sal_day[:n] >= 0)
+    role[~worked] = WORKER_ROLES.index("none")
     df = pd.DataFrame(
         {
             "account": L.account[:n],
+            "segment": pd.Categorical.from_codes(model.market.segment[L.account[:n]], list(SEGMENTS)),
+            "worker_role": pd.Categorical.from_codes(role, list(WORKER_ROLES)),
             "source": pd.Categorical.from_codes(L.source[:n], [s.name.lower() for s in Source]),
             "stage": pd.Categorical.from_codes(L.stage[:n], STAGE_NAMES),
             "reason": L.reason[:n],

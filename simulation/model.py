@@ -1089,7 +1089,6 @@ class OrgModel(mesa.Model):
     def _marketing_trust_from_today(self) -> None:
         """Leads touched today (accepted, or rejected with a reason) count as good treatment."""
         L = self.leads
-        d = self.day
         touched_today = np.concatenate(self._touched_today) if self._touched_today else np.empty(0, dtype=np.int64)
         self._touched_today = []
         touched_today = touched_today[L.marketer[touched_today] >= 0]

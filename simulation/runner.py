@@ -21,7 +21,8 @@ class Results:
         daily: one row per working day (stage counts, pipeline, bookings, costs, trust,
             friction components); columns ``scenario``, ``seed``, ``replication`` first.
         summary: a one-row frame (see README, "Output columns").
-        leads: one row per lead (stage, source, timestamps, speed to lead).
+        leads: one row per lead (account and its segment, source, stage, reason, score,
+            timestamps, speed to lead, who worked it, deal value and discount).
     """
 
     daily: pd.DataFrame

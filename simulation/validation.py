@@ -50,7 +50,6 @@ from .errors import OrgsimError
 from .experiments.analysis import mean_ci
 from .experiments.runner import RunTask, open_executor, run_tasks
 from .leads import MARKETING_SOURCES, Source
-from .market import SEGMENTS
 from .metrics import lead_frame, summarize
 from .model import OrgModel
 from .runner import replication_seeds
@@ -225,8 +224,8 @@ class Observation:
     """What the targets are measured on: one run's frames plus a few probes.
 
     Attributes:
-        leads: :func:`~simulation.metrics.lead_frame` plus ``segment`` (smb / mid_market /
-            enterprise) and ``worker_role`` (``sdr``, ``ae`` or ``none``: who made the first touch).
+        leads: :func:`~simulation.metrics.lead_frame` (with each lead's ``segment`` and
+            ``worker_role``).
         daily: the run's daily series.
         summary: the run's one-row summary, as a dict.
         horizon_days, warmup_days, mql_max_age_days, sal_max_age_days: the run's clock.
@@ -295,16 +294,7 @@ def observe(scenario: Scenario, seed: int, warmup_days: int = WORKING_DAYS_PER_Q
     obs.ae_quarters = model.ae_quarters - warm_quarters
     obs.ae_quarters_at_quota = model.ae_quarters_at_quota - warm_at_quota
 
-    leads = lead_frame(model)
-    leads["segment"] = pd.Categorical.from_codes(model.market.segment[leads["account"].to_numpy()], list(SEGMENTS))
-    sdr_ids = np.array([a.unique_id for a in model.sdrs if not a.is_agency], dtype=np.int64)
-    ae_ids = np.array([a.unique_id for a in model.aes], dtype=np.int64)
-    worker = model.leads.worker[: model.leads.n]
-    touched = leads["first_touch_day"].to_numpy() >= 0
-    role = np.where(np.isin(worker, sdr_ids), "sdr", np.where(np.isin(worker, ae_ids), "ae", "none"))
-    # Outbound prospects and agency meetings have no first-touch moment; their worker is who owns them.
-    leads["worker_role"] = np.where(touched | (leads["sal_day"].to_numpy() >= 0), role, "none")
-    obs.leads = leads
+    obs.leads = lead_frame(model)
     obs.daily = model.recorder.frame()
     obs.summary = summarize(model)
     return obs

@@ -53,7 +53,7 @@ def test_list_prints_the_six_presets_one_line_each(tmp_path):
     assert proc.returncode == 0, proc.stderr
     lines = [line for line in proc.stdout.splitlines() if line.strip()]
     assert len(lines) == len(PRESETS) == 6
-    for name, line in zip(PRESETS, lines):
+    for name, line in zip(PRESETS, lines, strict=True):
         assert line.split()[0] == name
         assert len(line.split()) > 3, f"no description for {name}"
 

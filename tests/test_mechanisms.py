@@ -94,8 +94,8 @@ def test_sla_definition_binds_the_threshold_floor(small, stepped):
 def test_blame_lowers_trust_on_both_sides_and_the_blamed_side_more(small):
     """A CMO blaming sales: everyone's trust falls; sales (the blamed side) loses more, and morale."""
     model = OrgModel(small("separate_targets", {"behaviour.blame_strength": 0.1}), seed=0)
-    cmo = next(l for l in model.leaders if l.title == "cmo")
-    vp = next(l for l in model.leaders if l.title == "vp_sales")
+    cmo = next(leader for leader in model.leaders if leader.title == "cmo")
+    vp = next(leader for leader in model.leaders if leader.title == "vp_sales")
     before = {id(p): (p.trust, p.morale) for p in model.people()}
     st0, mt0 = sales_trust(model), marketing_trust(model)
 
@@ -116,7 +116,7 @@ def test_blame_lowers_trust_on_both_sides_and_the_blamed_side_more(small):
 
 def test_trust_never_leaves_zero_one_under_repeated_blame(small):
     model = OrgModel(small("separate_targets", {"behaviour.blame_strength": 0.3}), seed=0)
-    vp = next(l for l in model.leaders if l.title == "vp_sales")
+    vp = next(leader for leader in model.leaders if leader.title == "vp_sales")
     for _ in range(10):
         model.blame(vp)
     assert all(0.0 <= p.trust <= 1.0 for p in model.people())
@@ -548,7 +548,7 @@ def test_a_lever_change_does_change_results(small):
 
 def test_combined_org_has_one_leader_and_nobody_to_blame(small, stepped):
     model = stepped(small("combined_revenue_org", {"behaviour.trust_initial_sales_in_marketing": 0.0}), 130, seed=1)
-    assert [l.title for l in model.leaders] == ["cro"]
+    assert [leader.title for leader in model.leaders] == ["cro"]
     assert model.blame_events == 0
 
 

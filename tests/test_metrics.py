@@ -250,3 +250,22 @@ def test_compare_runs_every_design_on_the_same_seeds_in_process_and_in_a_pool():
     row = diff[(diff["scenario"] == "sla") & (diff["outcome"] == "mqls")].iloc[0]
     by = runs.set_index(["scenario", "replication"])["mqls"]
     assert row["difference"] == pytest.approx((by["sla"] - by["separate_targets"]).mean())
+
+
+def test_lead_frame_names_each_leads_segment_and_who_worked_it(small, stepped):
+    """``segment`` is the lead's account's segment; ``worker_role`` is ``sdr`` or ``ae`` for the
+    in-house SDR or AE who touched or accepted the lead, ``none`` for a lead nobody worked."""
+    from simulation.metrics import lead_frame
+
+    model = stepped(small("separate_targets"), 40, seed=4)
+    leads = lead_frame(model)
+    segment_names = np.array(["smb", "mid_market", "enterprise"])
+    assert (leads["segment"].astype(str).to_numpy() == segment_names[model.market.segment[leads["account"].to_numpy()]]).all()
+    worked = (leads["first_touch_day"] >= 0) | (leads["sal_day"] >= 0)
+    role = leads["worker_role"].astype(str)
+    assert (role[~worked] == "none").all()
+    sdr_ids = {a.unique_id for a in model.sdrs}
+    worker = model.leads.worker[: model.leads.n]
+    by_sdr = worked.to_numpy() & np.isin(worker, list(sdr_ids))
+    assert by_sdr.any() and (role[by_sdr] == "sdr").all()
+    assert set(role[worked]) <= {"sdr", "ae"}

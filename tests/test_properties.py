@@ -16,8 +16,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from simulation import Scenario, load_scenario, run
-from simulation.leads import OPEN_STAGES, Reason, Stage, is_marketing
 from simulation.agents.account_executive import pull_in_choices
+from simulation.leads import OPEN_STAGES, Reason, Stage, is_marketing
 from simulation.model import OrgModel
 
 PROPERTY_SETTINGS = settings(

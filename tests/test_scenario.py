@@ -200,7 +200,7 @@ def test_with_overrides_rejects_unknown_dotted_key_and_bad_value():
 
 def test_scenario_is_frozen():
     sc = load_scenario("separate_targets")
-    with pytest.raises(Exception):
+    with pytest.raises(ValueError, match="frozen"):
         sc.horizon_days = 5  # type: ignore[misc]
 
 
