@@ -27,7 +27,7 @@ import pandas as pd
 from .. import __version__, plots
 from ..errors import OrgsimError
 from . import content
-from .pdf import Block, PdfReport
+from .pdf import Block, PdfReport, intro_blocks
 
 # ----------------------------------------------------------------------------- reading
 
@@ -244,19 +244,7 @@ def write_compare_pdf(path: Path, context: dict[str, Any], charts: list[plots.Ch
     """The same content as the HTML, as A4-landscape pages (``png_dir``: also each page as PNG)."""
     report = PdfReport(path, context["title"], png_dir)
     try:
-        intro = [
-            Block("h1", context["title"]),
-            Block("small", context["subtitle"]),
-            Block("h2", "The question"),
-            Block("p", context["question"]),
-            Block("h2", "Set-up"),
-        ]
-        intro += [Block("bullet", f"{k}: {v}") for k, v in context["setup"]]
-        if context["findings"]:
-            intro.append(Block("h2", "What the comparison shows"))
-            intro += [Block("bullet", f) for f in context["findings"]]
-        intro.append(Block("small", f"Reproduce with: {context['command']}"))
-        report.text(intro)
+        report.text(intro_blocks(context, "What the comparison shows", context["findings"]))
 
         header = ["Lever", *context["design_labels"]]
         widths = [2.2] + [1.0] * len(context["designs"])
@@ -316,27 +304,7 @@ def write_compare_pdf(path: Path, context: dict[str, Any], charts: list[plots.Ch
                 blocks.append(Block("p", m.observed))
         report.text(blocks)
 
-        a = context["assumptions"]
-        blocks = [Block("h1", "Assumptions and caveats")] + [Block("bullet", c) for c in context["caveats"]]
-        report.text(blocks)
-        report.table(
-            "Defaults that rest on published sources",
-            ["Field", "Value", "Source / note"],
-            [[d.field, d.value, d.description] for d in a.sourced],
-            [2.6, 1.0, 6.0],
-        )
-        report.table(
-            "Defaults that are assumptions",
-            ["Field", "Value", "Note"],
-            [[d.field, d.value, d.description] for d in a.assumed],
-            [2.6, 1.0, 6.0],
-        )
-        report.table(
-            "Other parameters (no source stated: levers, or treat as assumptions)",
-            ["Field", "Value", "Note"],
-            [[d.field, d.value, d.description] for d in a.unstated],
-            [2.6, 1.0, 6.0],
-        )
+        report.assumptions(context["caveats"], context["assumptions"], unstated=True)
     finally:
         report.close()
 

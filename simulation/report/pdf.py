@@ -12,7 +12,7 @@ import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure
@@ -31,6 +31,28 @@ class Block:
     kind: str
     text: str
     color: str | None = None
+
+
+def intro_blocks(context: dict, heading: str, items: list[str]) -> list[Block]:
+    """A report's opening text: title, subtitle, the question, the set-up, ``items`` under
+    ``heading`` (left out when there are none) and the command that reproduces the results.
+
+    ``context`` needs ``title``, ``subtitle``, ``question``, ``setup`` ((label, value) pairs)
+    and ``command``.
+    """
+    blocks = [
+        Block("h1", context["title"]),
+        Block("small", context["subtitle"]),
+        Block("h2", "The question"),
+        Block("p", context["question"]),
+        Block("h2", "Set-up"),
+    ]
+    blocks += [Block("bullet", f"{k}: {v}") for k, v in context["setup"]]
+    if items:
+        blocks.append(Block("h2", heading))
+        blocks += [Block("bullet", item) for item in items]
+    blocks.append(Block("small", f"Reproduce with: {context['command']}"))
+    return blocks
 
 
 _STYLE = {  # kind: (font size pt, weight, colour, space before in, indent in)
@@ -227,6 +249,21 @@ class PdfReport:
                 fig, y = start_page(True)
             y = draw_row(fig, y, row, highlight[i] if highlight else None)
         self._save(fig)
+
+    def assumptions(self, caveats: Sequence[str], defaults: Any, unstated: bool = False) -> None:
+        """The closing section: the caveats, then tables of the defaults that rest on published
+        sources and of those that are assumptions (``defaults.sourced`` / ``.assumed``, rows
+        with ``field``, ``value``, ``description``), and with ``unstated`` those with no
+        source stated (``defaults.unstated``)."""
+        self.text([Block("h1", "Assumptions and caveats")] + [Block("bullet", c) for c in caveats])
+        tables = [
+            ("Defaults that rest on published sources", "Source / note", defaults.sourced),
+            ("Defaults that are assumptions", "Note", defaults.assumed),
+        ]
+        if unstated:
+            tables.append(("Other parameters (no source stated: levers, or treat as assumptions)", "Note", defaults.unstated))
+        for title, note, rows in tables:
+            self.table(title, ["Field", "Value", note], [[d.field, d.value, d.description] for d in rows], [2.6, 1.0, 6.0])
 
     # ------------------------------------------------------------------ charts
 

@@ -19,7 +19,7 @@ import pandas as pd
 from .. import plots
 from ..scenario import field_reference
 from . import content
-from .pdf import Block, PdfReport
+from .pdf import PdfReport, intro_blocks
 
 if TYPE_CHECKING:  # pragma: no cover
     from .builder import ResultsFolder
@@ -296,19 +296,7 @@ def sweep_charts(results: ResultsFolder, context: dict[str, Any]) -> list[plots.
 def write_sweep_pdf(path: Path, context: dict[str, Any], charts: list[plots.Chart], png_dir: Path | None = None) -> None:
     report = PdfReport(path, context["title"], png_dir)
     try:
-        intro = [
-            Block("h1", context["title"]),
-            Block("small", context["subtitle"]),
-            Block("h2", "The question"),
-            Block("p", context["question"]),
-            Block("h2", "Set-up"),
-        ]
-        intro += [Block("bullet", f"{k}: {v}") for k, v in context["setup"]]
-        if context["best"]:
-            intro.append(Block("h2", "Where each outcome does best"))
-            intro += [Block("bullet", b) for b in context["best"]]
-        intro.append(Block("small", f"Reproduce with: {context['command']}"))
-        report.text(intro)
+        report.text(intro_blocks(context, "Where each outcome does best", context["best"]))
         report.table(
             "What was varied",
             ["Parameter", "Values", "What it does in the model"],
@@ -333,20 +321,6 @@ def write_sweep_pdf(path: Path, context: dict[str, Any], charts: list[plots.Char
             )
         for chart in charts:
             report.figure(chart.figure, chart.title, chart.caption)
-        blocks = [Block("h1", "Assumptions and caveats")] + [Block("bullet", c) for c in context["caveats"]]
-        report.text(blocks)
-        a = context["assumptions"]
-        report.table(
-            "Defaults that rest on published sources",
-            ["Field", "Value", "Source / note"],
-            [[d.field, d.value, d.description] for d in a.sourced],
-            [2.6, 1.0, 6.0],
-        )
-        report.table(
-            "Defaults that are assumptions",
-            ["Field", "Value", "Note"],
-            [[d.field, d.value, d.description] for d in a.assumed],
-            [2.6, 1.0, 6.0],
-        )
+        report.assumptions(context["caveats"], context["assumptions"])
     finally:
         report.close()
