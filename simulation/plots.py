@@ -331,19 +331,6 @@ def _require(frame: pd.DataFrame, columns: Iterable[str], what: str) -> None:
         raise ValueError(f"{what} needs columns {missing}; got {list(frame.columns)}")
 
 
-def t_interval(values: np.ndarray | pd.Series, confidence: float = 0.95) -> tuple[float, float, float]:
-    """Mean and Student-t interval; ``(mean, nan, nan)`` with fewer than two values."""
-    x = np.asarray(values, dtype=float)
-    x = x[~np.isnan(x)]
-    if len(x) == 0:
-        return (math.nan,) * 3
-    mean = float(x.mean())
-    if len(x) < 2:
-        return mean, math.nan, math.nan
-    half = float(stats.t.ppf(0.5 + confidence / 2, len(x) - 1) * x.std(ddof=1) / math.sqrt(len(x)))
-    return mean, mean - half, mean + half
-
-
 def grouped_interval(frame: pd.DataFrame, by: list[str], value: str, confidence: float = 0.95) -> pd.DataFrame:
     """Per group of ``by``: n, mean and the t-interval of ``value`` (NaN bounds when n < 2)."""
     g = frame.groupby(by, sort=False)[value]

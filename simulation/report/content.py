@@ -21,6 +21,7 @@ from typing import Any
 import pandas as pd
 
 from .. import plots
+from ..experiments.analysis import KEY_OUTCOMES
 from ..scenario import field_reference
 
 # ----------------------------------------------------------------------------- scenarios
@@ -174,20 +175,9 @@ def _short(value: Any) -> str:
 # ----------------------------------------------------------------------------- results tables
 
 
-TABLE_OUTCOMES = (
-    "bookings",
-    "pipeline_created",
-    "cac",
-    "mqls",
-    "mql_acceptance_rate",
-    "share_never_worked",
-    "median_speed_to_lead_hours",
-    "win_rate",
-    "quota_attainment_share",
-    "friction_index",
-    "trust_sales_in_marketing",
-    "trust_marketing_in_sales",
-)
+_MONEY = ("bookings", "pipeline_created", "cac")
+TABLE_OUTCOMES = _MONEY + tuple(o for o in KEY_OUTCOMES if o not in _MONEY)
+"""The comparison's outcomes (``experiments.analysis.KEY_OUTCOMES``), money first."""
 
 
 @dataclass
