@@ -248,6 +248,11 @@ def summarize(model: OrgModel) -> dict[str, float | int | str]:
         "mqls_deemed_accepted": int(model.deemed_accepted),
         "deals_pulled_in": int(model.deals_pulled_in),
         "pull_in_discounts": float(L.discount[:n][stage == Stage.WON].sum()),
+        # Deals pulled in on the horizon's last day were due after it (a pull happens only on a
+        # quarter's last day, for deals due in the next quarter).
+        "bookings_pulled_past_horizon": float(
+            L.value[:n][(stage == Stage.WON) & (L.discount[:n] > 0) & (L.closed_day[:n] == model.day - 1)].sum()
+        ),
         "final_mql_threshold": float(np.mean([m.threshold for m in model.marketers])) if model.marketers else float("nan"),
         "final_brand_share": float(model.brand_share),
         "final_awareness": float(model.market.awareness.mean()),

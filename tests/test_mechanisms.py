@@ -574,3 +574,17 @@ def test_presets_load_and_run_briefly(name):
     res = run(load_scenario(name).with_overrides({"market.n_accounts": 1000}), seed=0, days=5)
     assert res.summary["scenario"].iloc[0] == name
     assert len(res.daily) == 5
+
+
+def test_bookings_pulled_past_the_horizon_are_those_pulled_on_its_last_day(small):
+    """A run ending on a quarter's last day reports, in ``bookings_pulled_past_horizon``, the won
+    deals pulled in that day (all were due after the horizon); a run ending mid-quarter has none."""
+    sc = small("separate_targets", {"sales.accelerator": 3.0})
+    at_quarter_end = run(sc, seed=5, days=2 * WORKING_DAYS_PER_QUARTER)
+    leads = at_quarter_end.leads
+    last = 2 * WORKING_DAYS_PER_QUARTER - 1
+    pulled_last_day = leads[(leads["discount"] > 0) & (leads["closed_day"] == last) & (leads["stage"] == "won")]
+    assert len(pulled_last_day) > 0
+    assert at_quarter_end.summary["bookings_pulled_past_horizon"].iloc[0] == pytest.approx(pulled_last_day["value"].sum())
+    mid_quarter = run(sc, seed=5, days=2 * WORKING_DAYS_PER_QUARTER + 20)
+    assert mid_quarter.summary["bookings_pulled_past_horizon"].iloc[0] == 0

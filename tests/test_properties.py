@@ -175,7 +175,7 @@ RATE_COLUMNS = (
     "final_brand_share",
     "final_awareness",
 )
-MONEY_COLUMNS = ("bookings", "pipeline_created", "total_cost", "cac", "pull_in_discounts")
+MONEY_COLUMNS = ("bookings", "pipeline_created", "total_cost", "cac", "pull_in_discounts", "bookings_pulled_past_horizon")
 COUNT_COLUMNS = (
     "deals_pulled_in",
     "leads_created",
@@ -220,6 +220,8 @@ def test_rates_in_unit_interval_money_and_counts_non_negative(scenario, seed):
     assert row["opportunities"] == row["sqls"]
     if row["deals_won"] == 0:
         assert row["bookings"] == 0
+    assert row["bookings_pulled_past_horizon"] <= row["bookings"] + 1e-6
+    assert row["deals_pulled_in"] <= row["sqls"]
     # Daily series: money never negative, cumulative series never fall, rates in [0, 1].
     d = res.daily
     for col in ("open_pipeline_value", "pipeline_created", "bookings", "bookings_cumulative", "total_cost"):

@@ -33,7 +33,9 @@ def pull_in_choices(values, booked: float, quota: float, accelerator: float, dis
     rate up to quota and ``accelerator`` times it above; next quarter the full value would
     earn the base rate. A share ``shared_weight`` of pay follows team revenue, which the
     discount lowers and the timing does not change. Deals are taken in order, each adding
-    its discounted value to the AE's bookings.
+    its discounted value to the AE's bookings. A deal moves only for a gain above a
+    billionth of its value: an AE indifferent between the quarters (a linear plan at no
+    discount) leaves it where it is, whatever the rounding of the arithmetic.
     """
     keep = 1.0 - discount
     chosen = np.zeros(len(values), dtype=bool)
@@ -41,7 +43,7 @@ def pull_in_choices(values, booked: float, quota: float, accelerator: float, dis
         now = keep * v
         below = min(now, max(quota - booked, 0.0))
         pay_now = (1.0 - shared_weight) * (below + accelerator * (now - below)) + shared_weight * now
-        if pay_now > v:
+        if pay_now > v * (1.0 + 1e-9):
             chosen[i] = True
             booked += now
     return chosen
