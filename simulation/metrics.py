@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from .leads import STAGE_NAMES, Source, Stage, is_marketing
+from .market import SEGMENTS
 
 if TYPE_CHECKING:  # pragma: no cover
     from .model import OrgModel
@@ -275,8 +276,6 @@ def lead_frame(model: OrgModel) -> pd.DataFrame:
     worked the lead -- an in-house ``sdr`` or an ``ae`` -- or ``none`` for a lead nobody
     touched or accepted.
     """
-    from .market import SEGMENTS
-
     L = model.leads
     n = L.n
     worker = L.worker[:n]
