@@ -154,7 +154,7 @@ class CampaignsMixin:
         """Hand-raisers: in-market accounts that know the brand come to you (day-one list)."""
         rng = self.streams["inbound"]
         mk = self.market
-        rate = self.settings.market.inbound_rate * self.transition_factor
+        rate = self.settings.market.inbound_rate
         inm = np.flatnonzero(mk.in_market)
         raised = inm[rng.random(len(inm)) < rate * mk.awareness[inm]]
         # A few researchers without a current need also raise their hands (assumption: 3% of the rate).

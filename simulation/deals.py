@@ -7,6 +7,10 @@ import numpy as np
 from .behaviour import logistic
 from .leads import Stage
 
+NEED_CENTRE = 0.8
+"""Mean need of an in-market buyer at qualification (0.55 + 0.45 x mean intent): the win
+logit's need term is zero there, so ``win_intercept`` keeps its meaning for such a buyer."""
+
 
 class DealsMixin:
     """Methods of :class:`simulation.model.OrgModel` for this submodel."""
@@ -103,9 +107,13 @@ class DealsMixin:
         L.enablement_use[due] = enable
         self.enablement_use_sum += float(use[ae_ids].sum())
         self.enablement_use_n += len(due)
-        p_nd = np.clip(self.settings.behaviour.no_decision_base + self.settings.behaviour.no_decision_neglect * np.maximum(0.0, 1.0 - attention), 0.0, 0.95)
+        # Need and intent drive the decision: a buyer with no current need mostly decides
+        # nothing, and wins less (need is 0.55-1 for an in-market buyer, 0 without a need).
+        need = L.need[due]
+        p_nd = np.clip(b.no_decision_base + b.no_decision_neglect * np.maximum(0.0, 1.0 - attention) + b.no_decision_no_need * (need <= 0), 0.0, 0.95)
         u_win = (
             self.settings.behaviour.win_intercept
+            + b.win_need * (need - NEED_CENTRE)
             + self.settings.behaviour.win_fit * (mk.sales_fit[acc] - 0.5)
             + b.brand_win_effect * mk.awareness[acc]
             + b.enablement_win_effect * enable

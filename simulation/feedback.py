@@ -50,7 +50,7 @@ class FeedbackMixin:
         # Feedback takes the giver's time: charged to their lead hours of the next working day.
         givers = (L.ae[idx] if by_ae else L.worker[idx])[give]
         if len(givers):
-            self._feedback_hours_due += self.settings.work.feedback_hours * np.bincount(givers, minlength=len(self._feedback_hours_due))
+            self._charge_hours(givers, self.settings.work.feedback_hours)
         self.feedback_given += int(give.sum())
         self.feedback_withheld += int((~give).sum())
         given = idx[give]
@@ -61,7 +61,8 @@ class FeedbackMixin:
         """Today's state of every SDR and AE as arrays indexed by agent id, in one pass.
 
         Returns trust in marketing, trust in the agency, skill, hours for leads, reservation
-        value and SLA pressure; also fills today's feedback-probability table.
+        yield (qualified opportunities per hour) and SLA pressure; also fills today's
+        feedback-probability table.
         """
         s = self.settings
         size = len(self._by_id)
@@ -76,8 +77,9 @@ class FeedbackMixin:
             self._worker_shared_weight,
             rows[:, 6],
             s.collaboration.feedback_routine,
-            self.days_since_meeting <= 5,
+            self.meeting_recency(),
             self.days_left_in_quarter <= s.sales.quarter_end_window_days,
+            s.behaviour,
         )
         self._fb_table, self._fb_table_day = prob, self.day
         return tables
@@ -105,8 +107,12 @@ class FeedbackMixin:
         capacity_seen = None
         if visible and self.day % 5 == 0:
             # What sales can work: the hours the lead workers have for leads, per lead worked.
+            # Per lead: a touch and the attempts reps have been making (as the CRM shows them).
             hours = sum(a.inbound_hours if a.role == "sdr" else a.lead_hours for a in self.inbound_pool)
-            per_lead = self.settings.work.touch_hours + self.settings.work.attempt_hours * self.inbound_pool[0].max_attempts()
+            L = self.leads
+            touched = L.first_touch_day[: L.n] >= 0
+            attempts = float(L.attempts[: L.n][touched].mean()) if touched.any() else 1.0
+            per_lead = self.settings.work.touch_hours + self.settings.work.attempt_hours * max(attempts - 1.0, 0.0)
             capacity_seen = hours / per_lead * self.quarter_days / len(self.marketers)
         # Pieces and good pieces per (marketer, source), in one pass.
         n_src = len(MARKETING_SOURCES)
@@ -119,19 +125,28 @@ class FeedbackMixin:
             if counts or capacity_seen is not None:
                 m.receive_feedback(counts, capacity_seen)
 
-    def _marketing_experience(self, idx: np.ndarray, good: bool) -> None:
-        """Marketers' trust in sales moves with what happens to their leads."""
+    def meeting_recency(self) -> float:
+        """How present the last joint meeting still is: 1 on its day, fading with the days
+        since (``behaviour.meeting_memory_days``); 0 with no meeting yet."""
+        if self.days_since_meeting >= 10_000:
+            return 0.0
+        return float(np.exp(-self.days_since_meeting / self.settings.behaviour.meeting_memory_days))
+
+    def _marketing_experience(self, idx: np.ndarray, outcome: float) -> None:
+        """Marketers' trust in sales moves with what happens to their leads (``outcome``: how
+        the marketer experiences it, 0 bad to 1 good)."""
         if len(idx) == 0 or not self.marketers:
             return
         b = self.settings.behaviour
         counts = np.bincount(self.leads.marketer[idx], minlength=len(self._by_id))
-        outcome = 1.0 if good else 0.0
+        outcome = float(outcome)
         for mid in np.flatnonzero(counts).tolist():
             m, n = self._by_id[mid], counts[mid]
             m.adjust_trust(b.trust_learning_rate * n / (n + 3.0) * (outcome - m.trust))
 
-    def blame(self, leader) -> None:
-        """A leader blames the other function: trust falls on both sides.
+    def blame(self, leader, blamer_side: str | None = None) -> None:
+        """A leader (or, under one CRO, one function's managers) blames the other function:
+        trust falls on both sides.
 
         Trust here is held by side: marketers trust (or not) sales' follow-up; the people who
         work marketing's leads (AEs and in-house SDRs, whichever org they report to) trust
@@ -140,7 +155,8 @@ class FeedbackMixin:
         """
         b = self.settings.behaviour
         self.blame_events += 1
-        blamer_side = "marketing" if leader.function == "marketing" else "sales"
+        if blamer_side is None:
+            blamer_side = "marketing" if leader.function == "marketing" else "sales"
         for person in [*self.marketers, *self.sdrs, *self.aes]:
             if person.function == "agency":
                 continue
@@ -154,12 +170,18 @@ class FeedbackMixin:
             other.adjust_trust(-(0.5 if other is leader else 1.0) * b.blame_strength)
 
     def _marketing_trust_from_today(self) -> None:
-        """Leads touched today (accepted, or rejected with a reason) count as good treatment."""
+        """How marketers experience what happened to their leads touched today: accepted is
+        good; rejected with a reason code is ``behaviour.reason_code_trust_value`` (a reason
+        is not good treatment by itself); rejected without one is bad. What happens after
+        acceptance counts too (an accepted lead recycled unreached, ``work_leads``), as does a
+        lead nobody touched (``age_out``)."""
         L = self.leads
         touched_today = np.concatenate(self._touched_today) if self._touched_today else np.empty(0, dtype=np.int64)
         self._touched_today = []
         touched_today = touched_today[L.marketer[touched_today] >= 0]
         if len(touched_today):
-            treated_well = (L.stage[touched_today] != _REJECTED) | L.feedback_given[touched_today]
-            self._marketing_experience(touched_today[treated_well], good=True)
-            self._marketing_experience(touched_today[~treated_well], good=False)
+            rejected = L.stage[touched_today] == _REJECTED
+            with_reason = rejected & L.feedback_given[touched_today]
+            self._marketing_experience(touched_today[~rejected], 1.0)
+            self._marketing_experience(touched_today[with_reason], self.settings.behaviour.reason_code_trust_value)
+            self._marketing_experience(touched_today[rejected & ~with_reason], 0.0)

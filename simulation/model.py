@@ -33,7 +33,7 @@ from .deals import DealsMixin
 from .feedback import FeedbackMixin
 from .lead_work import LeadWorkMixin
 from .leadership import LeadershipMixin
-from .leads import LeadStore, Stage
+from .leads import LeadStore
 from .market import SALES_ICP, Market
 from .metrics import DailyRecorder
 from .scenario import WORKING_DAYS_PER_QUARTER, Scenario
@@ -104,6 +104,7 @@ class OrgModel(CampaignsMixin, LeadWorkMixin, DealsMixin, FeedbackMixin, Leaders
         self.ae_quarters_at_quota = 0
         self.agency_meetings = 0
         self.deemed_accepted = 0  # agreed MQLs accepted by the SLA's reject window lapsing
+        self.mqls_overflowed = 0  # MQLs routed from an SDR to an AE after sdr.overflow_after_hours
         self.deals_pulled_in = 0  # deals signed at a discount before a quarter closed
         self.enablement_use_sum = 0.0
         self.enablement_use_n = 0
@@ -112,7 +113,6 @@ class OrgModel(CampaignsMixin, LeadWorkMixin, DealsMixin, FeedbackMixin, Leaders
         self.transition_factor = 1.0
         self.days_left_in_quarter = self.quarter_days
         self._quarter = self._new_quarter_tally()
-        self._first_touch_log: list[int] = []
         self._pending_feedback: list = []
         self._new_leads: list = []
         self._touched_today: list[np.ndarray] = []  # leads first touched today, by call
@@ -184,14 +184,12 @@ class OrgModel(CampaignsMixin, LeadWorkMixin, DealsMixin, FeedbackMixin, Leaders
         self._by_id: list = [None] * size
         for a in self.agents:
             self._by_id[a.unique_id] = a
-        # Feedback hours owed by each person to the next day's lead work (kept across a hire).
-        due = getattr(self, "_feedback_hours_due", np.zeros(0))
-        self._feedback_hours_due = np.zeros(size)
-        self._feedback_hours_due[: len(due)] = due
-        # Attempts allowed per lead: the same rule for every worker (the SLA's minimum, if any).
-        self._max_attempts_table = np.full(size, self.settings.work.default_attempts, dtype=np.int16)
-        for aid, a in self.workers.items():
-            self._max_attempts_table[aid] = a.max_attempts()
+        # Hours owed by each person to the next working day (qualification calls, discovery
+        # meetings, feedback, breach reviews; kept across a hire).
+        due = getattr(self, "_hours_due", np.zeros(0))
+        self._hours_due = np.zeros(size)
+        self._hours_due[: len(due)] = due
+        self.queue_hours = np.zeros(size)
 
     # ------------------------------------------------------------------ helpers
     def _new_quarter_tally(self) -> dict:
@@ -229,6 +227,7 @@ class OrgModel(CampaignsMixin, LeadWorkMixin, DealsMixin, FeedbackMixin, Leaders
             self.transition_factor = 1.0 - lead.reorg_capacity_loss * (1.0 - d / lead.reorg_transition_days)
         else:
             self.transition_factor = 1.0
+        # Only the people's capacity suffers a reorganisation: the market does not know of it.
         every = s.collaboration.joint_meeting_every_days
         if every > 0 and d % every == 0:
             self.days_since_meeting = 0
@@ -248,20 +247,21 @@ class OrgModel(CampaignsMixin, LeadWorkMixin, DealsMixin, FeedbackMixin, Leaders
         if d % 5 == 0 and self.marketers:
             self._refresh_score_samples()
         self.count_deals()
-        self.count_queues()
         for m in self.marketers:
             m.step()
         self.run_campaigns()
         self.create_inbound_leads()
         self._flush_new_leads()
+        self.route_overflow()
+        self.count_queues()
+        # People split their hours (less what yesterday's work carried into today).
         for sdr in self.sdrs:
             sdr.step()
-        self.run_prospecting()
         for ae in self.aes:
             ae.step()
-        touched_before = self.leads.entered[Stage.SAL] + self.leads.entered[Stage.REJECTED]
+        self._hours_due[:] = 0.0
         self.work_leads()
-        self._first_touch_log.append(int(self.leads.entered[Stage.SAL] + self.leads.entered[Stage.REJECTED] - touched_before))
+        self.run_prospecting()
         self.work_deals()
         self.pull_in_deals()
         self.close_deals()
