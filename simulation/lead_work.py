@@ -213,6 +213,21 @@ class LeadWorkMixin:
         prio_t = yield_t + bonus
         ok_t = (prio_t >= reservation[w_t]) | agency_t  # a booked meeting is in the AE's calendar
 
+        # ---- an on-call rota: first touches of leads that arrived outside 9-to-5 since the
+        # last working day ended, at the arrival (15 minutes later), best first, while the
+        # rota's hours last; the hours come out of the inbound team's day.
+        on_call = s.sdr.on_call_hours_per_day
+        if on_call > 0 and len(mql) and len(self.inbound_pool_ids):
+            arrival = L.arrival_hour[mql]
+            off_hours = ((L.mql_day[mql] == d) & (arrival < WORK_START_HOUR)) | ((L.mql_day[mql] == d - 1) & (arrival >= WORK_END_HOUR))
+            cand = np.flatnonzero(off_hours & ok_t & ~agency_t)
+            n_touch = int(on_call / s.work.touch_hours)
+            pick = cand[np.argsort(-prio_t[cand], kind="stable")[:n_touch]]
+            if len(pick):
+                self._first_touch(mql[pick], np.zeros(len(pick)), agreed_t[pick], trust, trust_agency, skill, speed=np.full(len(pick), 0.25))
+                ok_t[pick] = False
+            capacity[self.inbound_pool_ids] = np.maximum(capacity[self.inbound_pool_ids] - on_call / len(self.inbound_pool_ids), 0.0)
+
         # ---- candidate follow-up attempts (one a day per lead)
         waiting = sal[~L.contacted[sal]]
         w_a = L.worker[waiting]
@@ -278,9 +293,10 @@ class LeadWorkMixin:
             L.reach_hours[reached] = np.maximum(calendar_hours(L.mql_day[reached], L.arrival_hour[reached], d, clock), 0.05)
             self._qualify(reached, skill)
 
-    def _first_touch(self, idx, hours_before, agreed, trust, trust_agency, skill) -> None:
+    def _first_touch(self, idx, hours_before, agreed, trust, trust_agency, skill, speed=None) -> None:
         """The first touch: research, the fit judgement (accept or reject with a reason) and
-        the first contact attempt; a buyer reached now qualifies now."""
+        the first contact attempt; a buyer reached now qualifies now. ``speed``: hours from
+        arrival to the touch when it is known already (an on-call touch)."""
         s = self.settings
         b = s.behaviour
         L = self.leads
@@ -290,8 +306,9 @@ class LeadWorkMixin:
         clock = WORK_START_HOUR + hours_before
         same_day = L.mql_day[idx] == d
         arrival = L.arrival_hour[idx]
-        touch_clock = np.where(same_day, np.maximum(clock, arrival), clock)
-        speed = np.maximum(calendar_hours(L.mql_day[idx], arrival, d, touch_clock), 0.05)
+        if speed is None:
+            touch_clock = np.where(same_day, np.maximum(clock, arrival), clock)
+            speed = np.maximum(calendar_hours(L.mql_day[idx], arrival, d, touch_clock), 0.05)
         L.first_touch_day[idx] = d
         L.last_attempt_day[idx] = d
         self._touched_today.append(idx)

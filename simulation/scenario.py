@@ -181,6 +181,10 @@ class SDR(_Strict):
     salary_usd: float = Field(150_000, ge=0, description="fully loaded $130-200K a year [S2]")
     bonus_per_sql_usd: float = Field(150, ge=0, description="SDR variable pay per qualified opportunity (assumption)")
     shared_revenue_weight: float = Field(0.0, ge=0, le=1, description="weight of shared team revenue in in-house SDRs' own pay plan (their feedback follows it)")
+    on_call_hours_per_day: float = Field(
+        0.0, ge=0, le=1000,
+        description="routing: team hours a day an on-call rota gives to first touches of leads arriving outside 9-to-5 (evenings, nights, weekends), taken from the inbound team's working hours (0: none)",
+    )
     overflow_after_hours: float = Field(
         48, ge=0, le=2000,
         description="routing: an MQL its SDR has not touched after this many calendar hours passes to an AE with free hours (0: no overflow; assumption)",
