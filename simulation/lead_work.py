@@ -90,7 +90,6 @@ class LeadWorkMixin:
                 contacted=np.ones(k, bool), attempts=np.ones(k, np.int16), **{key: v[own] for key, v in common.items()},
             )
             self.leads.sal_day[idx] = self.day
-            self.leads.first_touch_day[idx] = self.day
             self._charge_hours(ids[own], s.work.qualify_hours)
 
     def _beliefs(self, idx: np.ndarray, trust: np.ndarray, trust_agency: np.ndarray) -> np.ndarray:

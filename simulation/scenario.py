@@ -269,7 +269,8 @@ class Behaviour(_Strict):
         3.0, gt=0, le=1000, description="working days over which a lead's contact probability halves (assumption; MIT/InsideSales: contact odds fall fast with time)"
     )
     min_task_yield: float = Field(
-        0.02, ge=0, le=1, description="lowest expected qualified opportunities per hour a rep spends time on when nothing better is open (assumption)"
+        default_factory=lambda: calibrated("behaviour.min_task_yield", 0.02), ge=0, le=1,
+        description="lowest expected qualified opportunities per hour a rep spends time on when nothing better is open (calibrated to HBR 2011's response times and Sabnis' never-pursued share)",
     )
     breach_aversion: float = Field(
         0.05, ge=0, le=10, description="what avoiding one SLA breach is worth to a rep, in qualified-opportunity equivalents, before breach reviews raise it (assumption)"
