@@ -160,7 +160,9 @@ class FeedbackMixin:
         for person in [*self.marketers, *self.sdrs, *self.aes]:
             if person.function == "agency":
                 continue
-            side = "marketing" if person.role == "marketer" else "sales"
+            # People take the side of the org they report to: SDRs in marketing side with
+            # marketing (``sdr.owner``), everyone else by function.
+            side = "marketing" if person.function == "marketing" else "sales"
             if side == blamer_side:
                 person.adjust_trust(-0.5 * b.blame_strength)
             else:
