@@ -165,42 +165,62 @@ def _with_interval(mean: float, low: float, high: float, outcome: str) -> str:
     return f"{_fmt(mean, outcome)} [{_fmt(low, outcome)}, {_fmt(high, outcome)}]"
 
 
+def _possessive(label: str) -> str:
+    return f"{label}'" if label.endswith("s") else f"{label}'s"
+
+
+def _word(mean: float, better: str | None, resolved: bool) -> str:
+    if not resolved or better is None or mean == 0:
+        return "difference"
+    if better == "higher":
+        return "gain" if mean > 0 else "shortfall"
+    return "improvement" if mean < 0 else "deterioration"
+
+
 def explain_sentence(result: Explanation, outcome: str) -> str:
-    """E.g. "Bookings: SLA vs Separate targets +$5.7M [...]; most of it comes from the SLA and its terms (+$4.1M [...]) ..."."""
+    """One sentence a consultant can say about one outcome.
+
+    E.g. "Bookings: most of SLA's gain against Separate targets (+$5.7M [+$4.4M, +$6.9M])
+    comes from the SLA and its terms (+$4.1M [...]); marketing's KPI, targets and pay plan
+    contributes +$1.5M [...]."
+    """
     from .plots import design_label, measure
 
     t = result.total.set_index("outcome").loc[outcome]
-    label = measure(outcome).label
-    head = f"{label}: {design_label(result.a)} against {design_label(result.b)} {_with_interval(t['mean'], t['ci_low'], t['ci_high'], outcome)}"
+    m = measure(outcome)
     if t["n"] == 0 or math.isnan(t["mean"]):
-        return f"{label}: not defined in these runs."
-    if not (t["ci_low"] > 0 or t["ci_high"] < 0):
-        head += " (not resolved: the interval includes zero)"
-    rows = result.contributions[result.contributions["outcome"] == outcome]
-    if rows.empty:
-        return head + "."
-    parts = []
+        return f"{m.label}: not defined in these runs (no replication where every hybrid has a value)."
     total = float(t["mean"])
-    for i, r in enumerate(rows.itertuples()):
+    resolved = bool(t["ci_low"] > 0 or t["ci_high"] < 0)
+    what = (f"{_possessive(design_label(result.a))} {_word(total, m.better, resolved)} against "
+            f"{design_label(result.b)} ({_with_interval(total, t['ci_low'], t['ci_high'], outcome)})")
+    rows = list(result.contributions[result.contributions["outcome"] == outcome].itertuples())
+    if total == 0 and all(r.mean == 0 for r in rows):
+        return f"{m.label}: no difference between {design_label(result.a)} and {design_label(result.b)} in any replication."
+    first, rest = rows[0], rows[1:]
+    amount = _with_interval(first.mean, first.ci_low, first.ci_high, outcome)
+    name = player_label(first.lever_group)
+    same_sign = total != 0 and math.copysign(1, first.mean) == math.copysign(1, total)
+    if not rest:
+        text = f"all of {what} comes from {name}"
+    elif same_sign and abs(first.mean) > 0.5 * abs(total):
+        text = f"most of {what} comes from {name} ({amount})"
+    elif same_sign:
+        text = f"the largest part of {what} comes from {name} ({amount})"
+    else:
+        text = f"{what} is the net of opposing effects: {name} gives {amount}"
+    parts = [text]
+    for r in rest:
         amount = _with_interval(r.mean, r.ci_low, r.ci_high, outcome)
         name = player_label(r.lever_group)
-        same_sign = total != 0 and math.copysign(1, r.mean) == math.copysign(1, total)
-        if i == 0:
-            if len(rows) == 1:
-                parts.append(f"all of it comes from {name} ({amount})")
-            elif same_sign and abs(r.mean) >= 0.5 * abs(total):
-                parts.append(f"most of it comes from {name} ({amount})")
-            elif same_sign:
-                parts.append(f"the largest part comes from {name} ({amount})")
-            else:
-                parts.append(f"the largest effect, {name}, works the other way ({amount})")
-        elif r.mean == 0:
+        if r.mean == 0:
             parts.append(f"{name} changes nothing")
-        elif same_sign:
+        elif total != 0 and math.copysign(1, r.mean) == math.copysign(1, total):
             parts.append(f"{name} contributes {amount}")
         else:
             parts.append(f"{name} works against it ({amount})")
-    return head + "; " + "; ".join(parts) + "."
+    tail = "" if resolved else " The total is not resolved by these replications (its interval includes zero)."
+    return f"{m.label}: " + "; ".join(parts) + "." + tail
 
 
 # ----------------------------------------------------------------------------- planning
