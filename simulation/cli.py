@@ -174,6 +174,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
         "seed": args.seed,
         "baseline": result.baseline,
         "days": args.days,
+        "explain": args.explain,
         "version": __version__,
     }
     frames = {"runs": result.runs, "summary": result.summary, "differences": result.differences}
