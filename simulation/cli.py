@@ -534,26 +534,6 @@ def cmd_validate(args: argparse.Namespace) -> int:
 COMMANDS.update({"calibrate": cmd_calibrate, "validate": cmd_validate})
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    try:
-        return COMMANDS[args.command](args)
-    except OrgsimError as exc:
-        print(f"orgsim: {exc}", file=sys.stderr)
-        return EXIT_USER_ERROR
-    except BrokenPipeError:  # e.g. `orgsim compare | head`
-        sys.stderr.close()
-        return 0
-    except KeyboardInterrupt:
-        print("orgsim: interrupted; nothing was written", file=sys.stderr)
-        return 130
-
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
-
-
 # ---------------------------------------------------------------------------- explain: A - B lever group by lever group
 
 EXPLAIN_FLAG_HELP = (
@@ -583,21 +563,22 @@ def explain_table(result) -> dict[str, list[tuple[str, str, str]]]:
     then each lever group, largest first."""
     tables = {}
     for t in result.total.itertuples():
-        outcome = t.outcome
-
-        def interval(mean, low, high):
-            if math.isnan(mean):
-                return "n/a"
-            return f"{_fmt_signed(mean, outcome)} [{_fmt_signed(low, outcome)}, {_fmt_signed(high, outcome)}]"
-
-        def share(mean):
-            return f"{100 * mean / t.mean:.0f}%" if t.mean and not math.isnan(t.mean) and not math.isnan(mean) else ""
-
-        rows = [(f"total ({result.a} - {result.b})", interval(t.mean, t.ci_low, t.ci_high), share(t.mean))]
-        for c in result.contributions[result.contributions["outcome"] == outcome].itertuples():
-            rows.append((f"  {c.lever_group}", interval(c.mean, c.ci_low, c.ci_high), share(c.mean)))
-        tables[outcome] = rows
+        rows = [(f"total ({result.a} - {result.b})", _explain_interval(t.mean, t.ci_low, t.ci_high, t.outcome),
+                 _explain_share(t.mean, t.mean))]
+        for c in result.contributions[result.contributions["outcome"] == t.outcome].itertuples():
+            rows.append((f"  {c.lever_group}", _explain_interval(c.mean, c.ci_low, c.ci_high, t.outcome), _explain_share(c.mean, t.mean)))
+        tables[t.outcome] = rows
     return tables
+
+
+def _explain_interval(mean: float, low: float, high: float, outcome: str) -> str:
+    if math.isnan(mean):
+        return "n/a"
+    return f"{_fmt_signed(mean, outcome)} [{_fmt_signed(low, outcome)}, {_fmt_signed(high, outcome)}]"
+
+
+def _explain_share(mean: float, total: float) -> str:
+    return f"{100 * mean / total:.0f}%" if total and not math.isnan(total) and not math.isnan(mean) else ""
 
 
 def _print_rows(rows: list[tuple[str, str, str]], header: tuple[str, str, str]) -> None:
@@ -668,3 +649,24 @@ def _explain_compare(args: argparse.Namespace, scenarios, result: Comparison, ou
 
 
 COMMANDS.update({"explain": cmd_explain})
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except OrgsimError as exc:
+        print(f"orgsim: {exc}", file=sys.stderr)
+        return EXIT_USER_ERROR
+    except BrokenPipeError:  # e.g. `orgsim compare | head`
+        sys.stderr.close()
+        return 0
+    except KeyboardInterrupt:
+        print("orgsim: interrupted; nothing was written", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
+

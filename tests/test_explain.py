@@ -364,3 +364,14 @@ def test_report_without_explain_json_has_no_section(tmp_path):
     assert main(["compare", "sla", "separate_targets", "--replications", "2", "--days", "5", "--workers", "1",
                  "--no-charts", "--out", str(out)]) == 0
     assert 'id="explain"' not in build_report(out).html.read_text()
+
+
+def test_the_installed_command_knows_explain():
+    """As a user runs it (a new process): help text, and a user error is one line with status 2."""
+    import subprocess
+    import sys
+
+    proc = subprocess.run([sys.executable, "-m", "simulation.cli", "explain", "sla", "sla"], capture_output=True, text=True)
+    assert proc.returncode == 2 and proc.stderr.strip().count("\n") == 0 and "nothing to explain" in proc.stderr
+    helptext = subprocess.run([sys.executable, "-m", "simulation.cli", "compare", "--help"], capture_output=True, text=True).stdout
+    assert "--explain" in helptext and "extra runs" in helptext
