@@ -538,8 +538,9 @@ COMMANDS.update({"calibrate": cmd_calibrate, "validate": cmd_validate})
 
 EXPLAIN_FLAG_HELP = (
     "also decompose each design's difference from the baseline by lever group (Shapley values, as orgsim explain) "
-    "into OUT/explain.json, shown in the report; costs (2^k - 2) x replications extra runs per design with k differing "
-    "lever groups: about 7x the comparison itself for the six presets"
+    "into OUT/explain.json, shown by orgsim report; off by default because it costs (2^k - 2) x replications extra "
+    "runs per design with k differing lever groups: 56 extra designs for the six presets, about 10x the runs of the "
+    "comparison itself"
 )
 
 
