@@ -201,8 +201,11 @@ def explain_sentence(result: Explanation, outcome: str) -> str:
     amount = _with_interval(first.mean, first.ci_low, first.ci_high, outcome)
     name = player_label(first.lever_group)
     same_sign = total != 0 and math.copysign(1, first.mean) == math.copysign(1, total)
+    opposed = [r for r in rest if r.mean != 0 and (total == 0 or math.copysign(1, r.mean) != math.copysign(1, total))]
     if not rest:
         text = f"all of {what} comes from {name}"
+    elif opposed and abs(first.mean) > abs(total):
+        text = f"{what} is the net of opposing effects: {name} gives {amount}"
     elif same_sign and abs(first.mean) > 0.5 * abs(total):
         text = f"most of {what} comes from {name} ({amount})"
     elif same_sign:

@@ -375,3 +375,9 @@ def test_the_installed_command_knows_explain():
     assert proc.returncode == 2 and proc.stderr.strip().count("\n") == 0 and "nothing to explain" in proc.stderr
     helptext = subprocess.run([sys.executable, "-m", "simulation.cli", "compare", "--help"], capture_output=True, text=True).stdout
     assert "--explain" in helptext and "extra runs" in helptext
+
+
+def test_docs_list_every_lever_group(repo):
+    text = (repo / "docs" / "experiments.md").read_text(encoding="utf-8")
+    for group in levers.LEVER_GROUPS:
+        assert f"| `{group.name}` |" in text, group.name
