@@ -351,7 +351,8 @@ def test_compare_explain_writes_explain_json_and_the_report_shows_it(tmp_path, c
     # the report: the section, escaped text, the chart
     sla["sentences"]["bookings"] = "a <b>bold</b> & claim"
     (out / "explain.json").write_text(json.dumps(doc))
-    files = build_report(out)
+    files = build_report(out, pdf=tmp_path / "report.pdf")
+    assert files.pdf.stat().st_size > 0
     html = files.html.read_text()
     assert 'id="explain"' in html and "a &lt;b&gt;bold&lt;/b&gt; &amp; claim" in html and "<b>bold</b>" not in html
     assert "marketing.kpi" in html
@@ -381,3 +382,13 @@ def test_docs_list_every_lever_group(repo):
     text = (repo / "docs" / "experiments.md").read_text(encoding="utf-8")
     for group in levers.LEVER_GROUPS:
         assert f"| `{group.name}` |" in text, group.name
+
+
+def test_permutation_sampling_over_both_orders_of_two_groups_is_exact(sla_vs_sep):
+    """The sampled path on the simulation: with two groups, an order and its reverse are all orders."""
+    sampled = explain(small("sla"), small("separate_targets"), replications=REPS, seed=3, days=DAYS,
+                      max_exact_players=1, permutations=2)
+    assert sampled.method == "permutation sampling" and sampled.permutations == 2
+    a = sla_vs_sep.contributions.set_index(["lever_group", "outcome"])["mean"]
+    b = sampled.contributions.set_index(["lever_group", "outcome"])["mean"]
+    np.testing.assert_allclose(b.loc[a.index].to_numpy(), a.to_numpy(), rtol=1e-12, atol=1e-9)
