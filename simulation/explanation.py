@@ -204,7 +204,7 @@ def explain_sentence(result: Explanation, outcome: str) -> str:
     opposed = [r for r in rest if r.mean != 0 and (total == 0 or math.copysign(1, r.mean) != math.copysign(1, total))]
     if not rest:
         text = f"all of {what} comes from {name}"
-    elif opposed and abs(first.mean) > abs(total):
+    elif opposed and abs(first.mean) > abs(total) and sum(abs(r.mean) for r in opposed) > 0.5 * abs(total):
         text = f"{what} is the net of opposing effects: {name} gives {amount}"
     elif same_sign and abs(first.mean) > 0.5 * abs(total):
         text = f"most of {what} comes from {name} ({amount})"
