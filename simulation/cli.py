@@ -555,6 +555,8 @@ def _add_explain_command(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--seed", type=_seed, default=0, help="root seed of the replications, as compare (default 0)")
     p.add_argument("--workers", type=_positive, default=None, help="worker processes (default: all cores)")
     p.add_argument("--days", type=_positive, default=None, help="working days to simulate (default: each design's horizon)")
+    p.add_argument("--by", choices=("group", "field"), default="group",
+                   help="players: lever groups (default) or every differing field on its own (finer; 2^fields coalitions)")
     p.add_argument("--format", choices=("table", "json"), default="table", help="what to print on stdout")
     p.add_argument("--out", type=Path, default=None, help="also write the JSON document to this file (must not exist)")
 
@@ -564,10 +566,12 @@ def explain_table(result) -> dict[str, list[tuple[str, str, str]]]:
     then each lever group, largest first."""
     tables = {}
     for t in result.total.itertuples():
+        resolved = bool(t.ci_low > 0 or t.ci_high < 0)
         rows = [(f"total ({result.a} - {result.b})", _explain_interval(t.mean, t.ci_low, t.ci_high, t.outcome),
-                 _explain_share(t.mean, t.mean))]
+                 _explain_share(t.mean, t.mean, resolved))]
         for c in result.contributions[result.contributions["outcome"] == t.outcome].itertuples():
-            rows.append((f"  {c.lever_group}", _explain_interval(c.mean, c.ci_low, c.ci_high, t.outcome), _explain_share(c.mean, t.mean)))
+            rows.append((f"  {c.lever_group}", _explain_interval(c.mean, c.ci_low, c.ci_high, t.outcome),
+                         _explain_share(c.mean, t.mean, resolved)))
         tables[t.outcome] = rows
     return tables
 
@@ -578,8 +582,9 @@ def _explain_interval(mean: float, low: float, high: float, outcome: str) -> str
     return f"{_fmt_signed(mean, outcome)} [{_fmt_signed(low, outcome)}, {_fmt_signed(high, outcome)}]"
 
 
-def _explain_share(mean: float, total: float) -> str:
-    return f"{100 * mean / total:.0f}%" if total and not math.isnan(total) and not math.isnan(mean) else ""
+def _explain_share(mean: float, total: float, resolved: bool = True) -> str:
+    """A share of the total, shown only when the total is resolved (a share of nearly nothing says nothing)."""
+    return f"{100 * mean / total:.0f}%" if resolved and total and not math.isnan(total) and not math.isnan(mean) else ""
 
 
 def _print_rows(rows: list[tuple[str, str, str]], header: tuple[str, str, str]) -> None:
@@ -605,7 +610,7 @@ def cmd_explain(args: argparse.Namespace) -> int:
             raise OrgsimError(f"{args.out.parent}: no such folder for --out")
     workers = args.workers or default_workers()
     result = explain(a, b, replications=args.replications, seed=args.seed, workers=workers, days=args.days,
-                     progress=sys.stderr.isatty())
+                     progress=sys.stderr.isatty(), by=args.by)
     document = result.to_json()
     if args.out is not None:
         args.out.write_text(document + "\n", encoding="utf-8")
@@ -615,20 +620,24 @@ def cmd_explain(args: argparse.Namespace) -> int:
         print(document)
         return 0
     k = len(result.groups)
-    how = (f"exact Shapley values over {k} lever group{'s' if k > 1 else ''} ({2 ** k} coalitions)" if result.method == "exact"
-           else f"Shapley values over {k} lever groups estimated from {result.permutations} sampled orders")
+    kind = "lever group" if args.by == "group" else "field"
+    how = (f"exact Shapley values over {k} {kind}{'s' if k > 1 else ''} ({2 ** k} coalitions)" if result.method == "exact"
+           else f"Shapley values over {k} {kind}s estimated from {result.permutations} sampled orders")
     print(f"{result.a} - {result.b}: {how} x {result.replications} replications on common random numbers "
           f"(seed {result.seed}); means with 95% confidence intervals; contributions add up to the total.\n")
-    print("lever groups that differ:")
-    width = max(len(g) for g in result.groups)
-    for group, fields in result.groups.items():
-        print(f"  {group:<{width}}  {', '.join(fields)}")
+    if args.by == "group" or result.notes:
+        print("lever groups that differ:" if args.by == "group" else "fields that differ, merged where needed:")
+        width = max(len(g) for g in result.groups)
+        for group, fields in result.groups.items():
+            print(f"  {group:<{width}}  {', '.join(fields)}")
+    else:
+        print(f"fields that differ: {', '.join(result.groups)}")
     print()
     sentences = result.sentences()
     for outcome, rows in explain_table(result).items():
         unit = f" ({UNITS[outcome]})" if outcome in UNITS else ""
         print(f"{outcome}{unit}")
-        _print_rows(rows, ("lever group", "contribution [95% CI]", "share"))
+        _print_rows(rows, ("lever group" if args.by == "group" else "field", "contribution [95% CI]", "share"))
         print(f"  {sentences[outcome]}\n")
     if args.out is not None:
         print(f"JSON written to {args.out}")

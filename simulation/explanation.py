@@ -141,13 +141,20 @@ def _num(value: float) -> float | None:
     return None if value is None or (isinstance(value, float) and math.isnan(value)) else float(value)
 
 
-def _merged_label(name: str) -> str:
-    return " together with ".join(levers.group_label(part) for part in name.split("+"))
-
-
 def player_label(name: str) -> str:
-    """The words for a player: a group's label, or its parts' labels joined for merged groups."""
-    return levers.group_label(name) if "+" not in name else _merged_label(name)
+    """The words for a player: a group's label, a field's dotted path (``by="field"``), or the
+    parts' labels joined for players merged because a hybrid was invalid."""
+    named = {g.name for g in levers.LEVER_GROUPS}
+    leaves = set(levers.leaf_fields())
+
+    def one(part: str) -> str:
+        if part in named:
+            return levers.group_label(part)
+        if part in leaves or "." in part:
+            return part
+        return levers.group_label(part)
+
+    return " together with ".join(one(part) for part in name.split("+"))
 
 
 # ----------------------------------------------------------------------------- sentences
@@ -259,12 +266,20 @@ def _hybrid(a_flat: Mapping[str, Any], b_flat: Mapping[str, Any], fields: Sequen
     return build_scenario(levers.unflatten(flat), source)
 
 
-def _plan(a: Scenario, b: Scenario, seed: int, max_exact: int, permutations: int) -> _Plan:
+BY = ("group", "field")
+"""Who the players are: lever groups (default), or every differing field on its own."""
+
+
+def _plan(a: Scenario, b: Scenario, seed: int, max_exact: int, permutations: int, by: str = "group") -> _Plan:
+    if by not in BY:
+        raise OrgsimError(f"by = {by!r}: allowed values are {', '.join(BY)}")
     groups = levers.differing_fields(a, b)
     if not groups:
         raise OrgsimError(f"{a.name} and {b.name} set every lever alike: nothing to explain")
     a_flat, b_flat = levers.flatten(a.model_dump()), levers.flatten(b.model_dump())
-    players: dict[str, list[str]] = dict(groups)
+    players: dict[str, list[str]] = (
+        dict(groups) if by == "group" else {path: [path] for fields in groups.values() for path in fields}
+    )
     notes: list[str] = []
     built: dict[frozenset, Scenario | str] = {}
 
@@ -302,7 +317,7 @@ def _plan(a: Scenario, b: Scenario, seed: int, max_exact: int, permutations: int
                     best = (bad, i, j)
         _, i, j = best  # type: ignore[misc]
         notes.append(
-            f"lever groups {i} and {j} are explained together: {b.name} with {a.name}'s "
+            f"{'lever groups' if by == 'group' else 'fields'} {i} and {j} are explained together: {b.name} with {a.name}'s "
             f"{' and '.join(sorted(coalition))} is not a valid scenario ({reason})"
         )
         players = _merged(players, i, j)
@@ -343,6 +358,7 @@ def explain_pairs(
     known_runs: Mapping[str, pd.DataFrame] | None = None,
     max_exact_players: int = shapley.MAX_EXACT_PLAYERS,
     permutations: int = shapley.DEFAULT_PERMUTATIONS,
+    by: str = "group",
 ) -> list[Explanation]:
     """Explain several pairs (A, B) with one batch of runs (shared hybrids run once).
 
@@ -359,7 +375,7 @@ def explain_pairs(
         if days is not None:
             a = a.with_overrides({"horizon_days": days}, "--days")
             b = b.with_overrides({"horizon_days": days}, "--days")
-        plans.append(_plan(a, b, seed, max_exact_players, permutations))
+        plans.append(_plan(a, b, seed, max_exact_players, permutations, by))
     seeds = replication_seeds(seed, replications)
     results: dict[str, pd.DataFrame] = {}
     for plan in plans:  # rows compare already has, for the designs themselves
@@ -443,6 +459,7 @@ def explain(
     progress: bool = False,
     max_exact_players: int = shapley.MAX_EXACT_PLAYERS,
     permutations: int = shapley.DEFAULT_PERMUTATIONS,
+    by: str = "group",
 ) -> Explanation:
     """Decompose A - B into the Shapley contribution of each lever group that differs.
 
@@ -454,12 +471,14 @@ def explain(
         days: override both designs' horizon.
         max_exact_players: exact Shapley values up to this many groups (2^k coalitions);
             above, ``permutations`` sampled orders.
+        by: ``"group"`` (lever groups, the default) or ``"field"`` (every differing field is
+            its own player: finer, and 2^fields coalitions).
 
     Raises:
         OrgsimError: an unknown design or bad file, or two designs that set every lever alike.
     """
     return explain_pairs([(a, b)], replications, seed, workers, days, outcomes, progress,
-                         max_exact_players=max_exact_players, permutations=permutations)[0]
+                         max_exact_players=max_exact_players, permutations=permutations, by=by)[0]
 
 
 def explain_against_baseline(

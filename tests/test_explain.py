@@ -392,3 +392,24 @@ def test_permutation_sampling_over_both_orders_of_two_groups_is_exact(sla_vs_sep
     a = sla_vs_sep.contributions.set_index(["lever_group", "outcome"])["mean"]
     b = sampled.contributions.set_index(["lever_group", "outcome"])["mean"]
     np.testing.assert_allclose(b.loc[a.index].to_numpy(), a.to_numpy(), rtol=1e-12, atol=1e-9)
+
+
+def test_by_field_makes_every_differing_field_a_player():
+    e = explain(small("sla"), small("separate_targets"), replications=REPS, seed=3, days=DAYS, by="field")
+    assert set(e.groups) == {"marketing.kpi", "sla.enabled", "sla.mql_definition_score"}
+    sums = e.contributions.groupby("outcome")["mean"].sum()
+    for r in e.total.itertuples():
+        if not math.isnan(r.mean):
+            assert sums[r.outcome] == pytest.approx(r.mean, rel=1e-9, abs=1e-9)
+    with pytest.raises(OrgsimError, match="allowed values"):
+        explain(small("sla"), small("separate_targets"), replications=REPS, days=DAYS, by="nonsense")
+
+
+def test_by_field_merges_fields_tied_by_a_validator():
+    """brand_share + enablement_share <= 1: taken one at a time they can break the rule; they are merged, no traceback."""
+    b = small("separate_targets", {"marketing.brand_share": 0.3, "marketing.enablement_share": 0.6})
+    a = small("separate_targets", {"name": "brandy", "marketing.brand_share": 0.75, "marketing.enablement_share": 0.15})
+    plan = _plan(a, b, seed=0, max_exact=6, permutations=8, by="field")
+    assert list(plan.players) == ["marketing.brand_share+marketing.enablement_share"]
+    assert len(plan.notes) == 1 and "fields marketing.brand_share and marketing.enablement_share" in plan.notes[0]
+    assert "must be at most 1" in plan.notes[0]
