@@ -607,12 +607,16 @@ def summarize_targets(targets: TargetSet, runs: pd.DataFrame, confidence: float 
 def model_fingerprint() -> str:
     """A hash of the model's code, the presets and the targets: the calibration is stale when it changes.
 
-    Covers the model (scenario, market, leads, behaviour, model, metrics, runner, agents),
+    Covers the model (scenario, market, leads, behaviour, model and its submodel modules, metrics,
+    runner, agents),
     the preset files and ``targets.yaml``; not this module's report code.
     """
     root = Path(__file__).resolve().parent
     files = sorted([*root.glob("*.py"), *(root / "agents").glob("*.py"), *(root.parent / "scenarios").glob("*.yaml"), TARGETS_FILE])
-    keep = {"model.py", "market.py", "leads.py", "behaviour.py", "metrics.py", "scenario.py", "runner.py", "targets.yaml"}
+    keep = {
+        "model.py", "market.py", "leads.py", "behaviour.py", "metrics.py", "scenario.py", "runner.py", "targets.yaml",
+        "campaigns.py", "lead_work.py", "deals.py", "feedback.py", "leadership.py", "schedule.py",
+    }
     digest = hashlib.sha256()
     for path in files:
         if path.parent.name in ("agents", "scenarios") or path.name in keep:
