@@ -78,6 +78,12 @@ LEVER_GROUPS: tuple[LeverGroup, ...] = (
         "who the SDRs report to, what they work and how many there are",
         ("sdr.owner", "sdr.motion", "sdr.headcount"),
     ),
+    LeverGroup("sdr_pay", "the SDRs' pay plan", ("sdr.bonus_per_sql_usd", "sdr.shared_revenue_weight")),
+    LeverGroup(
+        "lead_routing",
+        "lead routing and coverage (an on-call rota, overflow of unworked leads to AEs)",
+        ("sdr.on_call_hours_per_day", "sdr.overflow_after_hours"),
+    ),
     LeverGroup("sdr_sourcing", "in-house SDRs or an agency, and the agency's contract", ("sdr.sourcing", "sdr.agency.*")),
     LeverGroup("collaboration", "collaboration practices (joint meetings, feedback routine, one ICP)", ("collaboration.*",)),
 )

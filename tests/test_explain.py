@@ -70,8 +70,8 @@ def test_fields_tied_by_a_validator_share_a_group():
 
 def test_differing_fields_between_presets():
     groups = levers.differing_fields(load_scenario("sla"), load_scenario("separate_targets"))
-    assert list(groups) == ["marketing_kpi_and_pay", "sla"]
-    assert groups["marketing_kpi_and_pay"] == ["marketing.kpi"]
+    assert list(groups) == ["marketing_kpi_and_pay", "sla"]  # whatever else the presets' files set
+    assert "marketing.kpi" in groups["marketing_kpi_and_pay"]
     assert "sla.enabled" in groups["sla"]
     # a field outside every named group still shows up, in its section's group
     b = load_scenario("separate_targets")
@@ -396,7 +396,9 @@ def test_permutation_sampling_over_both_orders_of_two_groups_is_exact(sla_vs_sep
 
 def test_by_field_makes_every_differing_field_a_player():
     e = explain(small("sla"), small("separate_targets"), replications=REPS, seed=3, days=DAYS, by="field")
-    assert set(e.groups) == {"marketing.kpi", "sla.enabled", "sla.mql_definition_score"}
+    fields = levers.differing_fields(small("sla"), small("separate_targets"))
+    assert set(e.groups) == {f for group in fields.values() for f in group} >= {"marketing.kpi", "sla.enabled"}
+    assert all(e.groups[f] == [f] for f in e.groups)
     sums = e.contributions.groupby("outcome")["mean"].sum()
     for r in e.total.itertuples():
         if not math.isnan(r.mean):
