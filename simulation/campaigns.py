@@ -78,11 +78,38 @@ class CampaignsMixin:
             self.leads.add(self.day, Stage.INQUIRY, **{k: v[inq] for k, v in columns.items()})
         k = int(is_mql.sum())
         if k:
-            workers = self.inbound_pool_ids[self.streams["work"].integers(0, len(self.inbound_pool_ids), k)]
+            workers = self._route_new_mqls(k)
             idx = self.leads.add(self.day, Stage.MQL, worker=workers, **{key: v[is_mql] for key, v in columns.items()})
             self.leads.mql_day[idx] = self.day
             self._quarter["mqls"] += k
             self._quarter["mqls_meeting_definition"] += int((score[is_mql] >= s.sla.mql_definition_score).sum())
+
+    def _route_new_mqls(self, k: int) -> np.ndarray:
+        """Who gets today's ``k`` new MQLs: the inbound pool, at random -- except that with
+        overflow routing (``sdr.overflow_after_hours`` > 0) the SDR team takes only what it can
+        touch within that many hours on top of its backlog, and the rest go straight to AEs
+        (so there is no cliff between a small SDR team and none)."""
+        rng = self.streams["work"]
+        pool = self.inbound_pool_ids
+        s = self.settings
+        to_sdrs = k
+        if s.sdr.overflow_after_hours > 0 and len(self.ae_ids) and not self._is_ae[pool].all():
+            L = self.leads
+            open_mql = L.open_in(Stage.MQL)
+            backlog = int(np.isin(L.worker[open_mql], pool).sum())
+            team_hours = sum(a.hours_per_day for a in self.inbound_pool)
+            # A lead's work: the touch and the follow-up attempts reps have been making.
+            touched = L.first_touch_day[: L.n] >= 0
+            attempts = float(L.attempts[: L.n][touched].mean()) if touched.any() else 1.0
+            per_lead = s.work.touch_hours + s.work.attempt_hours * max(attempts - 1.0, 0.0)
+            can_take = team_hours * s.sdr.overflow_after_hours / 24.0 / per_lead - backlog
+            to_sdrs = int(np.clip(can_take, 0, k))
+        workers = np.empty(k, dtype=np.int64)
+        workers[:to_sdrs] = pool[rng.integers(0, len(pool), to_sdrs)]
+        workers[to_sdrs:] = self.ae_ids[rng.integers(0, len(self.ae_ids), k - to_sdrs)]
+        if k > to_sdrs:
+            self.mqls_overflowed += k - to_sdrs
+        return rng.permutation(workers)
 
     def run_campaigns(self) -> None:
         """Campaign responses for every marketer's planned volumes, drawn in one batch.

@@ -187,7 +187,7 @@ class SDR(_Strict):
     )
     overflow_after_hours: float = Field(
         48, ge=0, le=2000,
-        description="routing: an MQL its SDR has not touched after this many calendar hours passes to an AE with free hours (0: no overflow; assumption)",
+        description="overflow routing: the SDR team takes new MQLs only up to what it can touch within this many hours (the rest go straight to AEs), and an MQL still untouched after it passes to an AE (0: no overflow; assumption)",
     )
     agency: Agency = Field(default_factory=Agency)
 
