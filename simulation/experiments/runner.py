@@ -157,6 +157,13 @@ def _exit_with_parent(parent: int) -> None:
 def _stop_workers(pool: ProcessPoolExecutor) -> None:
     """Terminate a pool's worker processes (on Ctrl-C or SIGTERM: do not wait for running runs)."""
     processes = list((getattr(pool, "_processes", None) or {}).values())
+    # Python 3.11's pool sets an exception on every pending item when a worker dies, which
+    # raises (in its manager thread) for items already cancelled: drop those first.
+    pending = getattr(pool, "_pending_work_items", None)
+    if isinstance(pending, dict):
+        for key, item in list(pending.items()):
+            if item.future.cancel() or item.future.cancelled():
+                pending.pop(key, None)
     for process in processes:
         try:
             process.terminate()
@@ -272,6 +279,25 @@ def check_backend(backend: str, workers: int = 1, scheduler: str | None = None) 
             import distributed  # noqa: F401
         except ImportError:
             raise OrgsimError("the dask backend needs the optional extra: pip install 'orgsim[dask]'") from None
+        if scheduler is not None:
+            check_scheduler_address(scheduler)
+
+
+def check_scheduler_address(scheduler: str) -> None:
+    """Refuse (one line) a ``--scheduler`` that is not a Dask address, before anything runs."""
+    from distributed.comm import parse_address
+    from distributed.comm.registry import get_backend
+    from distributed.comm.addressing import parse_host_port
+
+    try:
+        if not isinstance(scheduler, str) or not scheduler.strip():
+            raise ValueError("empty address")
+        scheme, location = parse_address(scheduler)
+        get_backend(scheme)  # an unknown scheme raises ValueError
+        if scheme in ("tcp", "tls", "ws", "wss"):
+            parse_host_port(location)  # no DNS look-up: just host and port
+    except (ValueError, TypeError, ImportError) as exc:
+        raise OrgsimError(f"--scheduler {scheduler!r}: not a Dask scheduler address ({exc}); expected e.g. tcp://HOST:8786") from None
 
 
 @contextmanager

@@ -177,8 +177,6 @@ class ResultsStore:
         """Remove what a sweep killed before its manifest was written left (no run is stored there)."""
         root = Path(root)
         for path in root.iterdir():
-            if path.name == ".lock":
-                continue
             if path.is_dir():
                 shutil.rmtree(path)
             else:
