@@ -229,7 +229,7 @@ def iter_completed(
     without_workers_since: float | None = None
     try:
         while waiting:
-            finished, waiting = wait(waiting, timeout=5.0, return_when=FIRST_COMPLETED)
+            finished, waiting = wait(waiting, timeout=min(5.0, max(0.05, no_workers_timeout / 4)), return_when=FIRST_COMPLETED)
             for future in finished:
                 yield futures[future], future
             if finished:
