@@ -18,7 +18,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TypeVar
@@ -224,26 +224,35 @@ def iter_completed(
                 future.set_exception(exc)
             yield i, future
         return
-    futures = {executor.submit(fn, item): i for i, item in enumerate(items)}
-    waiting = set(futures)
+    import queue
+
+    finished: queue.SimpleQueue[Future] = queue.SimpleQueue()
+    futures: dict[Future, int] = {}
+    for i, item in enumerate(items):
+        future = executor.submit(fn, item)
+        futures[future] = i
+        future.add_done_callback(finished.put)  # O(1) per run, whatever the number of runs
+    poll = min(5.0, max(0.05, no_workers_timeout / 4))
+    left = len(futures)
     without_workers_since: float | None = None
     try:
-        while waiting:
-            finished, waiting = wait(waiting, timeout=min(5.0, max(0.05, no_workers_timeout / 4)), return_when=FIRST_COMPLETED)
-            for future in finished:
-                yield futures[future], future
-            if finished:
-                without_workers_since = None
+        while left:
+            try:
+                future = finished.get(timeout=poll)
+            except queue.Empty:
+                if _has_no_workers(executor):  # a Dask cluster whose workers all died: do not wait forever
+                    without_workers_since = without_workers_since or time.monotonic()
+                    if time.monotonic() - without_workers_since >= no_workers_timeout:
+                        raise OrgsimError(
+                            f"the Dask cluster has had no workers for {no_workers_timeout:g} s; {left} runs were "
+                            "not run (start workers, then continue with --resume)"
+                        ) from None
+                else:
+                    without_workers_since = None
                 continue
-            if _has_no_workers(executor):  # a Dask cluster whose workers all died: do not wait forever
-                without_workers_since = without_workers_since or time.monotonic()
-                if time.monotonic() - without_workers_since >= no_workers_timeout:
-                    raise OrgsimError(
-                        f"the Dask cluster has had no workers for {no_workers_timeout:g} s; {len(waiting)} runs were "
-                        "not run (start workers, then continue with --resume)"
-                    )
-            else:
-                without_workers_since = None
+            without_workers_since = None
+            left -= 1
+            yield futures[future], future
     finally:
         for future in futures:
             future.cancel()
@@ -286,8 +295,8 @@ def check_backend(backend: str, workers: int = 1, scheduler: str | None = None) 
 def check_scheduler_address(scheduler: str) -> None:
     """Refuse (one line) a ``--scheduler`` that is not a Dask address, before anything runs."""
     from distributed.comm import parse_address
-    from distributed.comm.registry import get_backend
     from distributed.comm.addressing import parse_host_port
+    from distributed.comm.registry import get_backend
 
     try:
         if not isinstance(scheduler, str) or not scheduler.strip():

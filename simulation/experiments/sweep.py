@@ -44,10 +44,19 @@ import pandas as pd
 import pyarrow as pa
 
 from ..errors import OrgsimError, ScenarioError
+from ..output import check_writable_dir
 from ..runner import Results, run
 from ..scenario import Scenario
-from ..output import check_writable_dir
-from .runner import DEFAULT_RUN_TIMEOUT, RunTimeout, _borrowed, call_with_timeout, check_backend, executor_slots, iter_completed, open_executor
+from .runner import (
+    DEFAULT_RUN_TIMEOUT,
+    RunTimeout,
+    _borrowed,
+    call_with_timeout,
+    check_backend,
+    executor_slots,
+    iter_completed,
+    open_executor,
+)
 from .seeding import replication_seeds, run_id
 from .spec import SweepSpec, load_sweep_spec
 from .store import FAILED, OK, ResultsStore, load_results, row_schema, rows_to_frame
