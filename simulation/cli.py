@@ -225,6 +225,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
                     [h for h in horizons for _ in range(args.replications)], workers, out,
                     daily_files=2, per_run_bytes=2_000)
         return 0
+    print(f"compare: {designs} designs x {args.replications} replications = {total} runs "
+          f"({workers} worker{'s' if workers > 1 else ''}) -> {out}/", file=sys.stderr)
     _sigterm_as_interrupt()
     result = compare(
         scenarios, replications=args.replications, seed=args.seed, workers=workers, days=args.days,
