@@ -206,9 +206,10 @@ def comparison_table(result: Comparison) -> pd.DataFrame:
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
-    from .compare import check_run_count
+    from .compare import check_run_count, check_unique_names
 
     scenarios = [load_scenario(s) for s in (args.scenarios or PRESETS)]  # validate all before running
+    check_unique_names([s.name for s in scenarios])
     designs = len(scenarios)
     if args.baseline not in {s.name for s in scenarios}:
         reference = load_scenario(args.baseline)  # a preset or a file: validated before anything runs

@@ -84,9 +84,7 @@ def compare(
         raise ValueError("replications must be at least 1")
     loaded = [s if isinstance(s, Scenario) else load_scenario(s) for s in (scenarios or PRESETS)]
     names = [s.name for s in loaded]
-    if len(set(names)) != len(names):
-        dupes = sorted({n for n in names if names.count(n) > 1})
-        raise ScenarioError(f"two scenarios share the name {dupes[0]!r}; rename one file")
+    check_unique_names(names)
     # The baseline may be a preset name, a YAML path, or the name of a design given above.
     if baseline not in names:
         reference = load_scenario(baseline)
@@ -123,6 +121,13 @@ def compare(
         differences=paired_differences(runs, baseline, "scenario", "replication", outcomes),
         baseline=baseline,
     )
+
+
+def check_unique_names(names: Sequence[str]) -> None:
+    """:class:`ScenarioError` when two designs share a name (their rows could not be told apart)."""
+    if len(set(names)) != len(names):
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        raise ScenarioError(f"two scenarios share the name {dupes[0]!r}; rename one file")
 
 
 def check_run_count(designs: int, replications: int, max_runs: int | None) -> int:
