@@ -41,6 +41,9 @@ _EXPERIMENTS = {
     "summarize_results": "simulation.experiments.analysis",
     "paired_differences": "simulation.experiments.analysis",
     "analyze_sweep": "simulation.experiments.sensitivity",
+    "robustness": "simulation.experiments.robustness",
+    "RobustnessResult": "simulation.experiments.robustness",
+    "load_uncertainties": "simulation.uncertainties",
 }
 __all__ += list(_EXPERIMENTS)
 

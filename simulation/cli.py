@@ -88,6 +88,7 @@ def build_parser() -> argparse.ArgumentParser:
     p_rep.add_argument("--force", action="store_true", help="overwrite existing report files")
     _add_experiment_commands(sub)
     _add_validation_commands(sub)
+    _add_robustness_command(sub)
     return parser
 
 
@@ -527,6 +528,55 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 COMMANDS.update({"calibrate": cmd_calibrate, "validate": cmd_validate})
+
+
+# ---------------------------------------------------------------------------- robustness over the declared uncertainties
+
+
+def _add_robustness_command(sub: argparse._SubParsersAction) -> None:
+    """``orgsim robustness``: share of the assumption space in which each design beats each other (docs/experiments.md)."""
+    from .experiments.robustness import DEFAULT_SAMPLES
+
+    p = sub.add_parser("robustness", help="in what share of the assumption space each design beats each other, and which assumptions decide it")
+    p.add_argument("designs", nargs="*", help="preset names or YAML files (default: the six presets)")
+    p.add_argument("--samples", type=_positive, default=DEFAULT_SAMPLES,
+                   help=f"points of the Latin hypercube over the declared uncertainties; each runs every design once (default {DEFAULT_SAMPLES})")
+    p.add_argument("--seed", type=_seed, default=0, help="root seed of the hypercube and of the points' runs (default 0)")
+    p.add_argument("--workers", type=_positive, default=None, help="worker processes (default: all cores)")
+    p.add_argument("--days", type=_positive, default=None, help="working days to simulate (default: each design's horizon)")
+    p.add_argument("--out", type=Path, default=None, help="results folder (default runs/robustness-TIMESTAMP)")
+
+
+def cmd_robustness(args: argparse.Namespace) -> int:
+    from .experiments.robustness import robustness
+
+    if args.samples < 2:
+        raise OrgsimError(f"--samples = {args.samples}: must be at least 2")
+    designs = [load_scenario(s) for s in (args.designs or PRESETS)]  # validate all before running
+    if len(designs) < 2:
+        raise OrgsimError("robustness compares designs: give at least two")
+    out = args.out or default_out("robustness")
+    check_out_dir(out)
+    workers = args.workers or default_workers()
+    print(f"{len(designs)} designs x {args.samples} points of a Latin hypercube over the declared uncertainties "
+          f"(simulation/uncertainties.yaml) = {len(designs) * args.samples} runs, seed {args.seed}, "
+          f"{workers} worker{'s' if workers > 1 else ''}", file=sys.stderr)
+    result = robustness(designs, samples=args.samples, seed=args.seed, workers=workers, days=args.days, progress=sys.stderr.isatty())
+    result.write(out)
+    for note in result.notes:
+        print(f"orgsim: note: {note}", file=sys.stderr)
+    print(f"Share of the assumption space (95% Wilson interval) in which the first design beats the second; "
+          f"{args.samples} points, one run per design per point on common random numbers.\n")
+    for outcome, block in result.pairs.groupby("outcome", sort=False):
+        print(outcome)
+        for statement in block["statement"]:
+            print(f"  {statement}")
+        print()
+    print(f"robustness.csv/.json, samples, runs, rank scores and PRIM boxes written to {out}/")
+    return 0
+
+
+COMMANDS.update({"robustness": cmd_robustness})
 
 
 def main(argv: list[str] | None = None) -> int:
