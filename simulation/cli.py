@@ -467,8 +467,9 @@ def _add_validation_commands(sub: argparse._SubParsersAction) -> None:
     p_val.add_argument("--workers", type=_positive, default=None, help="worker processes (default: all cores)")
     p_val.add_argument("--out", type=Path, default=None, help="report folder (default runs/validate-TIMESTAMP)")
     p_val.add_argument("--format", choices=("table", "json"), default="table", help="what to print on stdout")
-    p_val.add_argument("--robustness-replications", type=int, default=3, metavar="N",
-                       help="replications per design and setting of the robustness section (default 3; 0 leaves it out)")
+    p_val.add_argument("--robustness-samples", type=int, default=validation.DEFAULT_ROBUSTNESS_SAMPLES, metavar="N",
+                       help="points of the Latin hypercube over the declared uncertainties in the robustness section "
+                            f"(default {validation.DEFAULT_ROBUSTNESS_SAMPLES}; 0 leaves it out; see orgsim robustness)")
 
 
 def cmd_calibrate(args: argparse.Namespace) -> int:
@@ -498,16 +499,16 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
 def cmd_validate(args: argparse.Namespace) -> int:
     from .validation import robustness, validate, validation_table, write_report
 
-    if args.robustness_replications < 0:
-        raise OrgsimError(f"--robustness-replications = {args.robustness_replications}: must be 0 or more")
+    if args.robustness_samples < 0 or args.robustness_samples == 1:
+        raise OrgsimError(f"--robustness-samples = {args.robustness_samples}: must be 0 (no robustness section) or at least 2")
     out = args.out or default_out("validate")
     check_out_dir(out)
     workers = args.workers or default_workers()
     progress = sys.stderr.isatty()
     result = validate(replications=args.replications, seed=args.seed, workers=workers, progress=progress)
     robust = None
-    if args.robustness_replications:
-        robust = robustness(replications=args.robustness_replications, seed=args.seed, workers=workers, progress=progress)
+    if args.robustness_samples:
+        robust = robustness(samples=args.robustness_samples, seed=args.seed, workers=workers, progress=progress)
     files = write_report(result, out, robust)
     if args.format == "json":
         print(result.table.to_json(orient="records"))
@@ -520,7 +521,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
     if result.missed:
         print(f"\nmissed: {', '.join(result.missed)} -- why: docs/model.md, 'Validation: targets the model misses'")
     if robust is not None:
-        print("\nrobustness of the design comparison:")
+        print(f"\nrobustness of the design comparison: rankings as shares of the assumption space "
+              f"({robust.samples} points of a Latin hypercube over the declared uncertainties; orgsim robustness for more):")
         for line in robust.statements():
             print(f"  {line}")
     print(f"\nreport written to {files.html} and {files.markdown} ({len(files.charts)} charts)")
