@@ -23,11 +23,15 @@ The method (after the EMA Workbench's exploratory modelling; Kwakkel 2017; Bryan
      with the highest density among those with coverage of at least 50% is taken, and only
      the restrictions whose quasi-p value is at most 0.05 are kept; coverage (share of all
      losses inside the box) and density (share of points in the box that are losses) are
-     recomputed for the kept restrictions. No box is reported when A never or always loses,
-     when fewer than 3 points are losses, or when no restriction is significant.
+     recomputed for the kept restrictions. The box is reported only where A loses more often
+     than not inside it (density at least 50%) and its density is significantly above the
+     share of losses overall (one-sided binomial test, p <= 0.05). No box is reported when A never or always
+     loses, when fewer than 3 points are losses, or when no restriction is significant.
    * **feature scores**: Spearman's rank correlation between each assumption and A's
      relative advantage ``(A - B) / mean(|A|, |B|)`` (sign-adjusted so positive = better for
-     A). A negative score means A's lead shrinks as the assumption rises. Ranked by |rho|.
+     A). A negative score means A's lead shrinks as the assumption rises. Ranked by |rho|; a
+     score is *beyond chance* when its p value is below 0.05 / (number of assumptions)
+     (Bonferroni: with 79 assumptions and 48 points, |rho| above about 0.45).
 
 The cost is ``samples x designs`` runs; see docs/experiments.md for measured times.
 """
@@ -68,6 +72,9 @@ OUTCOMES: dict[str, str] = {
 
 MIN_COVERAGE = 0.5
 """A PRIM box must hold at least this share of the losses."""
+
+MIN_DENSITY = 0.5
+"""A PRIM box is reported only where losses are at least this share of its points ("loses mainly when")."""
 
 SIGNIFICANCE = 0.05
 """Largest quasi-p value of a PRIM restriction that is kept."""
@@ -112,8 +119,9 @@ class RobustnessResult:
             winner), ``design_b``, ``n`` (points where both are defined), ``wins``, ``losses``,
             ``ties``, ``share`` (wins / n), ``ci_low``, ``ci_high`` (95% Wilson),
             ``top_assumptions`` (by |Spearman rho|), ``box`` (PRIM: where A loses),
-            ``box_coverage``, ``box_density``, ``statement``.
-        scores: one row per (outcome, pair, assumption): ``rho``, ``p_value``, ``rank``.
+            ``box_coverage``, ``box_density``, ``box_mass`` (share of points in the box), ``statement``.
+        scores: one row per (outcome, pair, assumption): ``rho``, ``p_value``, ``rank`` and
+            ``beyond_chance`` (p below 0.05 divided by the number of assumptions: Bonferroni).
         boxes: one row per restriction of a PRIM box: ``outcome``, ``design_a``, ``design_b``,
             ``assumption``, ``low``, ``high``, ``quasi_p``.
         seed, days: the run's seed and horizon override.
@@ -316,6 +324,8 @@ def rank_scores(x: pd.DataFrame, y: np.ndarray) -> pd.DataFrame:
     frame = pd.DataFrame(rows)
     frame = frame.reindex(frame["rho"].abs().sort_values(ascending=False, kind="stable").index).reset_index(drop=True)
     frame["rank"] = range(1, len(frame) + 1)
+    # Bonferroni over the assumptions: with many assumptions and few points some correlate by chance.
+    frame["beyond_chance"] = frame["p_value"] < SIGNIFICANCE / max(len(frame), 1)
     return frame
 
 
@@ -344,15 +354,18 @@ def prim_available() -> bool:
     return True
 
 
-def prim_box(x: pd.DataFrame, cases: np.ndarray, min_coverage: float = MIN_COVERAGE, alpha: float = SIGNIFICANCE) -> Box | None:
+def prim_box(
+    x: pd.DataFrame, cases: np.ndarray, min_coverage: float = MIN_COVERAGE, alpha: float = SIGNIFICANCE, min_density: float = MIN_DENSITY
+) -> Box | None:
     """The PRIM box in which the ``cases`` (booleans, one per row of ``x``) concentrate, or None.
 
     Uses the ``prim`` package (Friedman & Fisher's peeling and pasting). Of the peeling
     trajectory, the box with the highest density among those covering at least
     ``min_coverage`` of the cases is taken; restrictions with a quasi-p value above ``alpha``
     are dropped, and coverage and density are recomputed for the restrictions kept. None when
-    there are fewer than 3 cases, no non-case, no significant restriction, or the box is no
-    denser than the data as a whole.
+    there are fewer than 3 cases, no non-case, no significant restriction, the box's density
+    is below ``min_density``, or its density is not significantly above the share of cases in
+    the data (one-sided binomial test at ``alpha``).
     """
     cases = np.asarray(cases, dtype=bool)
     if cases.sum() < 3 or cases.all() or not prim_available():
@@ -368,17 +381,17 @@ def prim_box(x: pd.DataFrame, cases: np.ndarray, min_coverage: float = MIN_COVER
         try:
             finder = prim.Prim(x, cases, threshold=0.5, threshold_type=">")
             box = finder.find_box()
+            if box is None:
+                return None
+            traj = box.peeling_trajectory
+            ok = traj[traj["coverage"] >= min_coverage]
+            if ok.empty:
+                return None
+            best = ok.sort_values(["density", "coverage"], ascending=False, kind="stable").index[0]
+            box.select(int(best))
+            limits = box.limits
         except Exception:  # PRIM gives up on degenerate data (e.g. nothing to peel): no box
             return None
-        if box is None:
-            return None
-        traj = box.peeling_trajectory
-        ok = traj[traj["coverage"] >= min_coverage]
-        if ok.empty:
-            return None
-        best = ok.sort_values(["density", "coverage"], ascending=False, kind="stable").index[0]
-        box.select(int(best))
-        limits = box.limits
     kept: dict[str, tuple[float, float, float]] = {}
     for name, row in limits.iterrows():
         qp = row["qp values"]
@@ -393,7 +406,11 @@ def prim_box(x: pd.DataFrame, cases: np.ndarray, min_coverage: float = MIN_COVER
         return None
     coverage = float(cases[inside].sum() / cases.sum())
     density = float(cases[inside].mean())
-    if density <= cases.mean():
+    if density < min_density:
+        return None
+    # The box must hold losses beyond what the base rate gives a region of its size (one-sided binomial test).
+    k, m = int(cases[inside].sum()), int(inside.sum())
+    if stats.binomtest(k, m, float(cases.mean()), alternative="greater").pvalue > alpha:
         return None
     return Box(kept, coverage, density, float(inside.mean()))
 
@@ -473,7 +490,7 @@ def analyse(
             share, low, high = share_interval(wins, n)
             x = x_all.loc[both.index]
             rel = sign * _relative(va, vb)
-            scores = rank_scores(x, rel) if n else pd.DataFrame(columns=["assumption", "rho", "p_value", "rank"])
+            scores = rank_scores(x, rel) if n else pd.DataFrame(columns=["assumption", "rho", "p_value", "rank", "beyond_chance"])
             scores.insert(0, "design_b", b)
             scores.insert(0, "design_a", a)
             scores.insert(0, "outcome", outcome)
@@ -503,6 +520,7 @@ def analyse(
                     "box": box_text,
                     "box_coverage": box.coverage if box is not None else float("nan"),
                     "box_density": box.density if box is not None else float("nan"),
+                    "box_mass": box.mass if box is not None else float("nan"),
                     "statement": statement,
                 }
             )
@@ -521,8 +539,11 @@ def _statement(outcome, a, b, n, wins, losses, ties, share, low, high, box, box_
         return head + "; it never loses at these points"
     if box is not None and box_text:
         return (f"{head}; it loses mainly when {box_text} "
-                f"(that box holds {_pct(box.coverage)} of its losses; {_pct(box.density)} of the points in it are losses)")
+                f"(that box, {_pct(box.mass)} of the points, holds {_pct(box.coverage)} of its losses; "
+                f"{_pct(box.density)} of the points in it are losses)")
     if len(top):
         moves = ", ".join(f"{names[p]} ({r:+.2f})" for p, r in zip(top["assumption"], top["rho"], strict=True))
-        return f"{head}; no PRIM box isolates its losses; its lead moves most with {moves} (Spearman rho)"
+        beyond = [names[p] for p, b in zip(top["assumption"], top["beyond_chance"], strict=True) if b]
+        chance = f"beyond chance: {', '.join(beyond)}" if beyond else "none beyond chance"
+        return f"{head}; no PRIM box isolates its losses; its lead moves most with {moves} (Spearman rho; {chance})"
     return head + "; no assumption explains where it loses"
