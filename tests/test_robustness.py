@@ -305,3 +305,8 @@ def test_cli_refuses_an_existing_folder(tmp_path):
     (tmp_path / "out").mkdir()
     (tmp_path / "out" / "x").write_text("keep")
     assert_user_error(orgsim("robustness", "sla", "separate_targets", "--samples", "2", "--days", "5", "--out", "out", cwd=tmp_path), "not empty")
+
+
+def test_validate_takes_robustness_samples(tmp_path):
+    assert_user_error(orgsim("validate", "--robustness-samples", "1", cwd=tmp_path), "--robustness-samples")
+    assert_user_error(orgsim("validate", "--robustness-replications", "3", cwd=tmp_path), "unrecognized arguments")
