@@ -1452,7 +1452,7 @@ def odd_results(report: str | Path) -> dict[str, str]:
         runs = pd.read_csv(report / "robustness_runs.csv")
         samples = pd.read_csv(report / "robustness_samples.csv")
         designs = [d for d in PRESETS if d in set(runs["scenario"])] + sorted(set(runs["scenario"]) - set(PRESETS))
-        result = analyse(samples, runs, designs, ROBUSTNESS_OUTCOMES)
+        result = analyse(samples, runs, designs, {o: d for o, d in ROBUSTNESS_OUTCOMES.items() if o in runs.columns})
         result.seed = validation.seed
         robust = Robustness(result)
         robust_lines = [

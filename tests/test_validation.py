@@ -392,6 +392,10 @@ def test_report_has_a_chart_per_target_and_tables(tmp_path):
     assert "## Robustness of the design comparison" in md and "share of the assumption space" in md
     assert "sla beats separate_targets in bookings" in md and "SLA best" not in md
     assert (tmp_path / "robust" / "robustness.csv").exists() and (tmp_path / "robust" / "charts" / "robustness_bookings.png").exists()
+    from simulation.validation import odd_results
+
+    block = odd_results(tmp_path / "robust")["robustness-result"]  # docs/model.md's block, recomputed from the stored runs
+    assert "Latin hypercube" in block and "sla beats separate_targets in bookings" in block
 
 
 # ----------------------------------------------------------------------------- the shipped calibration
