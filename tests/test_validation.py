@@ -27,9 +27,9 @@ from simulation.validation import (
     observe,
     robustness_statements,
     summarize_targets,
-    win_shares,
     validate,
     validation_table,
+    win_shares,
     write_report,
 )
 
