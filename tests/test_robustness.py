@@ -221,6 +221,9 @@ def test_rank_scores_answer_even_without_a_box():
     assert "never loses" in row["statement"]
     scores = rank_scores(samples[["g.x0", "g.x2"]], samples["g.x2"].to_numpy() * 3)
     assert scores.iloc[0]["assumption"] == "g.x2" and scores.iloc[0]["rho"] == pytest.approx(1.0)
+    assert scores.iloc[0]["beyond_chance"] and not scores.iloc[1]["beyond_chance"]
+    tiny = rank_scores(pd.DataFrame({"x": [1.0, 2.0, 3.0]}), np.array([1.0, 2.0, 3.0]))
+    assert tiny.iloc[0]["p_value"] == pytest.approx(1 / 3) and not tiny.iloc[0]["beyond_chance"]  # 3 points prove nothing
     flat = rank_scores(samples[["g.x0"]], np.ones(60))
     assert flat.iloc[0]["rho"] == 0.0 and flat.iloc[0]["p_value"] == 1.0
 

@@ -302,7 +302,9 @@ def share_interval(wins: int, n: int, confidence: float = 0.95) -> tuple[float, 
 def rank_scores(x: pd.DataFrame, y: np.ndarray) -> pd.DataFrame:
     """Spearman's rho (and its two-sided p value) of each column of ``x`` with ``y``, sorted by |rho|.
 
-    A constant column or a constant ``y`` scores 0 (nothing to rank), p value 1.
+    A constant column or a constant ``y`` scores 0 (nothing to rank), p value 1. The p value
+    is the t approximation (exact, 2 / n!, for a perfect ordering); ``beyond_chance`` marks p
+    below 0.05 divided by the number of columns (Bonferroni), and never with fewer than 10 points.
     """
     y = np.asarray(y, dtype=float)
     n = len(y)
@@ -315,8 +317,8 @@ def rank_scores(x: pd.DataFrame, y: np.ndarray) -> pd.DataFrame:
         else:
             rho = float(np.corrcoef(rx, ry)[0, 1])
             rho = max(min(rho, 1.0), -1.0)
-            if abs(rho) >= 1.0:
-                p = 0.0
+            if abs(rho) >= 1.0:  # a perfect ordering: its exact chance is 2 / n! (two-sided)
+                p = 2.0 / math.factorial(n) if n < 20 else 0.0
             else:
                 t = rho * math.sqrt((n - 2) / (1 - rho * rho))
                 p = float(2 * stats.t.sf(abs(t), n - 2))
@@ -325,7 +327,7 @@ def rank_scores(x: pd.DataFrame, y: np.ndarray) -> pd.DataFrame:
     frame = frame.reindex(frame["rho"].abs().sort_values(ascending=False, kind="stable").index).reset_index(drop=True)
     frame["rank"] = range(1, len(frame) + 1)
     # Bonferroni over the assumptions: with many assumptions and few points some correlate by chance.
-    frame["beyond_chance"] = frame["p_value"] < SIGNIFICANCE / max(len(frame), 1)
+    frame["beyond_chance"] = (frame["p_value"] < SIGNIFICANCE / max(len(frame), 1)) & (n >= 10)
     return frame
 
 
