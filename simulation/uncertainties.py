@@ -41,7 +41,7 @@ class Uncertainty:
     """One uncertain scenario parameter and its plausible range.
 
     Attributes:
-        path: dotted scenario path, e.g. ``behaviour.contact_rate_per_attempt``.
+        path: dotted scenario path, e.g. ``behaviour.contact_rate_first``.
         kind: ``int`` or ``float`` (the scenario field's type).
         low, high: the plausible range (inclusive).
         source: the published figure behind the range, or "assumption ...".

@@ -40,6 +40,8 @@ def test_the_shipped_uncertainties_file_loads_and_covers_the_required_fields():
     paths = set(u.paths)
     groups = {r["field"] for r in field_reference() if r["field"].split(".")[0] in ("behaviour", "work")}
     assert groups <= paths, f"behaviour/work fields not declared: {sorted(groups - paths)}"
+    market = {r["field"] for r in field_reference() if r["field"].startswith("market.")}
+    assert market <= paths | set(u.excluded), f"market fields neither declared nor excluded: {sorted(market - paths - set(u.excluded))}"
     required = {
         "market.n_accounts",
         "market.in_market_share",
@@ -62,6 +64,18 @@ def test_the_shipped_uncertainties_file_loads_and_covers_the_required_fields():
             default.with_overrides({item.path: end})
 
 
+def test_no_preset_sets_a_declared_uncertainty():
+    """Sampling an uncertainty overrides what a design sets; no preset may lose a lever that way."""
+    from simulation import PRESETS
+    from simulation.uncertainties import field_value
+
+    default = Scenario()
+    for name in PRESETS:
+        preset = load_scenario(name)
+        set_here = [u.path for u in load_uncertainties() if field_value(preset, u.path) != field_value(default, u.path)]
+        assert not set_here, f"{name} sets declared uncertainties {set_here}"
+
+
 def test_every_assumption_field_is_declared_or_excluded_with_a_reason():
     """A new scenario field described as an assumption must be added to uncertainties.yaml or its excluded list."""
     u = load_uncertainties()
@@ -75,10 +89,10 @@ def test_every_assumption_field_is_declared_or_excluded_with_a_reason():
     ("entries", "message"),
     [
         ({"behaviour.no_such_thing": {"low": 0.1, "high": 0.2, "source": "assumption"}}, "no such scenario field"),
-        ({"work.default_attempts": {"low": 1.0, "high": 6, "source": "assumption"}}, "integer field takes integer ends"),
+        ({"work.max_attempts": {"low": 6.0, "high": 16, "source": "assumption"}}, "integer field takes integer ends"),
         ({"behaviour.blame_strength": {"low": 0, "high": 0.2, "source": "assumption"}}, "float field takes float ends"),
         ({"behaviour.blame_strength": {"low": 0.3, "high": 0.2, "source": "assumption"}}, "above high"),
-        ({"behaviour.contact_rate_per_attempt": {"low": 0.1, "high": 1.5, "source": "assumption"}}, "must be <= 1"),
+        ({"behaviour.contact_rate_first": {"low": 0.1, "high": 1.5, "source": "assumption"}}, "must be <= 1"),
         ({"behaviour.blame_strength": {"low": 0.1, "high": 0.2}}, "source missing"),
         ({"behaviour.blame_strength": {"low": 0.1, "high": 0.2, "source": "x", "kind": "int"}}, "unknown key"),
         ({"sla.enabled": {"low": 0, "high": 1, "source": "x"}}, "only int and float"),
@@ -106,7 +120,7 @@ def test_an_exclusion_must_name_a_field_and_give_a_reason():
 
 def test_the_hypercube_respects_and_stratifies_every_range():
     u = load_uncertainties()
-    n = 24
+    n = 22
     unit, values = sample_uncertainties(u, n, seed=3)
     assert unit.shape == (n, len(u)) and list(values.columns) == u.paths
     for j, item in enumerate(u):
@@ -120,8 +134,8 @@ def test_the_hypercube_respects_and_stratifies_every_range():
         if item.kind == "float" and item.scale == "log":
             pos = (np.log(col.to_numpy()) - math.log(item.low)) / (math.log(item.high) - math.log(item.low))
             assert sorted(np.floor(pos * n).clip(0, n - 1).astype(int)) == list(range(n)), item.path
-    attempts = values["work.default_attempts"]  # 1..6: 24 strata, 4 for each integer
-    assert attempts.dtype.kind == "i" and attempts.value_counts().to_dict() == dict.fromkeys(range(1, 7), 4)
+    attempts = values["work.max_attempts"]  # 6..16: 22 strata, 2 for each of the 11 integers
+    assert attempts.dtype.kind == "i" and attempts.value_counts().to_dict() == dict.fromkeys(range(6, 17), 2)
     assert values["market.n_accounts"].dtype.kind == "i"
     again = sample_uncertainties(u, n, seed=3)[1]
     pd.testing.assert_frame_equal(values, again)
@@ -131,7 +145,7 @@ def test_the_hypercube_respects_and_stratifies_every_range():
 def test_value_at_maps_the_unit_interval_onto_the_range():
     f = Uncertainty("behaviour.blame_strength", "float", 0.02, 0.2, "assumption")
     assert f.value_at(0.0) == 0.02 and f.value_at(1.0) == pytest.approx(0.2) and f.value_at(0.5) == pytest.approx(0.11)
-    i = Uncertainty("work.default_attempts", "int", 1, 6, "assumption")
+    i = Uncertainty("work.max_attempts", "int", 1, 6, "assumption")
     assert [i.value_at(x) for x in (0.0, 0.17, 0.5, 0.99, 1.0)] == [1, 2, 4, 6, 6]
     g = Uncertainty("market.n_accounts", "int", 1000, 100000, "x", scale="log")
     assert g.value_at(0.0) == 1000 and g.value_at(1.0) == 100000 and 9000 <= g.value_at(0.5) <= 11000

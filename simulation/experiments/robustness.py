@@ -424,7 +424,7 @@ def _fmt_value(v: float) -> str:
 
 
 def describe_box(box: Box, x: pd.DataFrame) -> str:
-    """``contact_rate_per_attempt <= 0.2 and 2 <= default_attempts <= 4`` (short names; an end at the data's edge is left out)."""
+    """``contact_rate_first <= 0.2 and 8 <= max_attempts <= 12`` (short names; an end at the data's edge is left out)."""
     names = short_names(list(x.columns))
     parts = []
     for col, (low, high, _) in box.limits.items():
