@@ -732,8 +732,8 @@ def validation_table(validation: Validation) -> pd.DataFrame:
 
 DEFAULT_ROBUSTNESS_SAMPLES = 32
 """Sample points of the validation report's robustness section: 6 designs x 32 points = 192
-eight-quarter runs, about what the earlier one-at-a-time check (198 runs) cost. ``orgsim
-robustness`` runs the same analysis with more points (docs/experiments.md)."""
+eight-quarter runs, about as many as the earlier one-at-a-time check (198 runs); the same as
+``orgsim robustness``'s default, so both give the same result at the same seed."""
 
 ROBUSTNESS_OUTCOMES: dict[str, str] = dict(ROBUST_OUTCOMES)
 """Outcomes whose design rankings are checked, and which direction is better."""

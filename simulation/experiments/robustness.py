@@ -58,8 +58,8 @@ from ..uncertainties import Uncertainties, field_value, load_uncertainties
 from .designs import Parameter, latin_hypercube
 from .runner import RunTask, open_executor, run_tasks
 
-DEFAULT_SAMPLES = 48
-"""Sample points of the default run: 6 designs x 48 points = 288 eight-quarter runs, a few
+DEFAULT_SAMPLES = 32
+"""Sample points of the default run: 6 designs x 32 points = 192 eight-quarter runs, a few
 minutes on two cores (docs/experiments.md has the measured time)."""
 
 OUTCOMES: dict[str, str] = {
