@@ -233,7 +233,7 @@ def summarize(model: OrgModel) -> dict[str, float | int | str]:
         "mqls_accepted": accepted,
         "mqls_rejected": rejected,
         "mqls_never_worked": never,
-        "mqls_recycled": int((stage == Stage.RECYCLED).sum()),
+        "mqls_recycled": int((reached_mql & (stage == Stage.RECYCLED)).sum()),
         "sqls": sqls,
         "opportunities": sqls,
         "deals_won": won,
