@@ -1500,6 +1500,8 @@ LEVERS = (
     "sdr.sourcing",
     "sdr.motion",
     "sdr.bonus_per_sql_usd",
+    "sdr.shared_revenue_weight",
+    "sdr.on_call_hours_per_day",
     "sdr.agency.price_model",
     "sdr.agency.price_per_meeting_usd",
     "sdr.agency.retainer_per_sdr_month_usd",
