@@ -1553,7 +1553,7 @@ SOURCE_NOTES: dict[str, str] = {
     "behaviour.icp_divergence": "*assumption* (seeds 002, 004 describe the divergence, not its size)",
     "behaviour.awareness_decay": "*assumption*, shaped by Binet & Field [S]: brand effects persist (half-life ~1.4 years)",
     "behaviour.brand_win_effect": "*assumption*, motivated by Bain/Google 2022 [S2]: 90% buy from their day-one list (varied in the robustness check)",
-    "behaviour.brand_build_rate": "*assumption*, shaped by Binet & Field [S]: brand effects begin ~6 months in (varied in the robustness check)",
+    "behaviour.brand_build_rate": "*assumption* -- how much awareness brand spend builds, not when: the delay is `behaviour.brand_lag_days` (Binet & Field [S]: effects begin ~6 months in) (varied in the robustness check)",
     "behaviour.enablement_win_effect": "*assumption*",
     "behaviour.agency_quality": "*assumption*: no study of agency vs in-house conversion found (brief section 6); varied in the robustness check",
 }
