@@ -181,11 +181,11 @@ MEASURES: dict[str, Measure] = {
 }
 
 FRICTION_LABELS = {
-    "friction_index": "Friction index (mean of the nine)",
+    "friction_index": "Friction index (mean of 7 groups)",
     "mql_rejection_rate": "MQLs rejected by sales",
     "share_never_worked": "MQLs never worked",
     "first_touch_delay": "First-touch delay (median / 72 h)",
-    "sla_breach_rate": "SLA breaches",
+    "sla_breach_rate": "First touch late (> deadline) or never",
     "blame_rate": "Blame after missed quarters",
     "feedback_withheld": "Feedback withheld",
     "trust_deficit": "Trust deficit (1 - mean trust)",
@@ -1406,7 +1406,8 @@ def compare_charts(
             "friction_components",
             "Friction by component",
             "Each row is one component of the friction index (0 = none, 1 = maximal); dots are design means, "
-            "lines 95% intervals. The top row is the index, the unweighted mean of the nine.",
+            "lines 95% intervals. The top row is the index: the unweighted mean of seven groups, the three follow-up "
+            "components (never worked, delay, late or never) averaged into one; a descriptive measure.",
             _figure_of(friction_by_design(runs, designs=names)),
         )
     )

@@ -1297,6 +1297,8 @@ LEVERS = (
     "sdr.sourcing",
     "sdr.motion",
     "sdr.bonus_per_sql_usd",
+    "sdr.shared_revenue_weight",
+    "sdr.on_call_hours_per_day",
     "sdr.agency.price_model",
     "sdr.agency.price_per_meeting_usd",
     "sdr.agency.retainer_per_sdr_month_usd",
@@ -1348,7 +1350,7 @@ SOURCE_NOTES: dict[str, str] = {
     "behaviour.icp_divergence": "*assumption* (seeds 002, 004 describe the divergence, not its size)",
     "behaviour.awareness_decay": "*assumption*, shaped by Binet & Field [S]: brand effects persist (half-life ~1.4 years)",
     "behaviour.brand_win_effect": "*assumption*, motivated by Bain/Google 2022 [S2]: 90% buy from their day-one list (varied in the robustness check)",
-    "behaviour.brand_build_rate": "*assumption*, shaped by Binet & Field [S]: brand effects begin ~6 months in (varied in the robustness check)",
+    "behaviour.brand_build_rate": "*assumption* -- how much awareness brand spend builds, not when: the delay is `behaviour.brand_lag_days` (Binet & Field [S]: effects begin ~6 months in) (varied in the robustness check)",
     "behaviour.enablement_win_effect": "*assumption*",
     "behaviour.agency_quality": "*assumption*: no study of agency vs in-house conversion found (brief section 6); varied in the robustness check",
 }
