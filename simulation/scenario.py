@@ -497,11 +497,13 @@ def warn_if_shadowed(name: str, *folders: Path, what: str = "preset") -> None:
                 exists = False
             if not exists:
                 continue
-            kind = "folder" if candidate.is_dir() else "file"
-            shown = f"./{candidate}" if not is_path_argument(str(candidate)) else str(candidate)
+            if candidate.is_dir():
+                message = f"{name!r} is taken as the {what} {name} (there is also a folder {candidate} here)"
+            else:
+                shown = f"./{candidate}" if not is_path_argument(str(candidate)) else str(candidate)
+                message = f"{name!r} is taken as the {what} {name}, not the file {candidate}; to use the file, write it as a path ({shown})"
             warnings.warn(
-                f"{name!r} is taken as the {what} {name}, not the {kind} {candidate}; "
-                f"to use the {kind}, write it as a path ({shown})",
+                message,
                 PresetShadowWarning,
                 stacklevel=3,
             )

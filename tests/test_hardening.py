@@ -131,7 +131,7 @@ def test_D4_sweep_specs_refuse_non_finite_ranges_and_values(case, expected):
 def test_D7_a_preset_name_is_the_preset_even_with_a_same_named_file(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     Path("sla").write_text("sla:\n  enabled: false\n", encoding="utf-8")
-    with pytest.warns(scenario_module.PresetShadowWarning, match="taken as the preset sla"):
+    with pytest.warns(scenario_module.PresetShadowWarning, match=r"taken as the preset sla, not the file sla; .* \(\./sla\)"):
         scenario = load_scenario("sla")
     assert scenario.sla.enabled and scenario == load_scenario(scenario_module.preset_path("sla"))
     assert not load_scenario("./sla").sla.enabled  # written as a path: the file
@@ -140,7 +140,7 @@ def test_D7_a_preset_name_is_the_preset_even_with_a_same_named_file(tmp_path, mo
 def test_D7_a_preset_name_is_the_preset_even_with_a_same_named_folder(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     Path("sla").mkdir()
-    with pytest.warns(scenario_module.PresetShadowWarning, match="not the folder sla"):
+    with pytest.warns(scenario_module.PresetShadowWarning, match="also a folder sla"):
         assert load_scenario("sla").name == "sla"
     with warnings.catch_warnings():
         warnings.simplefilter("error")
@@ -169,7 +169,7 @@ def test_D7_sweep_bases_and_spec_names_follow_the_same_rule(tmp_path, monkeypatc
     assert loaded.bases["sla"].sla.enabled
     spec.write_text("base: mydesign\nparameters:\n  sla.min_attempts: {values: [2, 3]}\n", encoding="utf-8")
     (tmp_path / "specs" / "mydesign").write_text("base: sla\n", encoding="utf-8")
-    assert "not a preset" in error_of(load_sweep_spec, spec)
+    assert "neither a preset" in error_of(load_sweep_spec, spec)
     Path("s").write_text("", encoding="utf-8")
     assert "no such shipped sweep spec" in error_of(load_sweep_spec, "s")
 
@@ -377,3 +377,18 @@ def test_any_number_in_any_numeric_field_builds_a_finite_scenario_or_one_line_er
     numbers = _numbers(scenario)
     assert all(math.isfinite(x) for x in numbers), overrides
     assert all(abs(x) <= 1e10 for x in numbers), overrides
+
+
+def test_D7_the_cli_says_in_one_line_which_was_taken(tmp_path):
+    import subprocess
+    import sys
+
+    (tmp_path / "sla").mkdir()  # e.g. left by `orgsim run sla --out sla`
+    proc = subprocess.run(
+        [sys.executable, "-m", "simulation.cli", "run", "sla", "--days", "2", "--out", str(tmp_path / "out")],
+        cwd=tmp_path, capture_output=True, text=True, timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr.strip() == (
+        "orgsim: warning: 'sla' is taken as the preset sla (there is also a folder sla here)"
+    )

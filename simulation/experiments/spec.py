@@ -306,8 +306,8 @@ def _resolve_base(value: str, spec_dir: Path | None, where: str) -> Scenario:
     if not is_path_argument(value):
         if value not in PRESETS:
             raise ScenarioError(
-                f"{where}: {short_repr(value)} is not a preset ({', '.join(PRESETS)}); "
-                "a scenario file is given as a path (NAME.yaml or ./NAME)"
+                f"{where}: {short_repr(value)} is neither a preset ({', '.join(PRESETS)}) "
+                "nor a scenario file written as a path (NAME.yaml or ./NAME)"
             )
         if spec_dir is not None and spec_dir.resolve() != Path.cwd().resolve():
             warn_if_shadowed(value, spec_dir)
@@ -473,13 +473,19 @@ def load_sweep_spec(spec: str | Path) -> SweepSpec:
     separator or a ``.yaml``/``.yml`` ending), as for scenarios.
     """
     text = str(spec)
+    shipped = ", ".join(shipped_sweeps()) or "none"
     if is_path_argument(spec):
         path = Path(text)
+        try:
+            missing = not path.exists() and not path.is_symlink()
+        except OSError:  # e.g. a name too long: read_yaml_mapping says so
+            missing = False
+        if missing:
+            raise ScenarioError(f"{text}: no such sweep spec file (shipped specs: {shipped})")
     elif text in shipped_sweeps():
         warn_if_shadowed(text, what="shipped sweep spec")
         path = SWEEP_DIR / f"{text}.yaml"
     else:
-        shipped = ", ".join(shipped_sweeps()) or "none"
         shown = short_repr(text) if len(text) > 80 else text
         raise ScenarioError(f"{shown}: no such shipped sweep spec (shipped specs: {shipped}); a spec file is given as a path (NAME.yaml or ./NAME)")
     data = read_yaml_mapping(path, "sweep spec file")
