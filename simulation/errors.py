@@ -38,3 +38,9 @@ def short_repr(value: Any) -> str:
         text = f"<a {type(value).__name__} too long to show>"
     text = " ".join(text.split())  # one line, whatever the value holds
     return text if len(text) <= MAX_QUOTED else text[: MAX_QUOTED - 3] + "..."
+
+
+def short_text(text: Any, limit: int = 120) -> str:
+    """A user's text (a key, a dotted path, a file name) for a message: one line, at most ``limit`` characters."""
+    text = " ".join(str(text).split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."

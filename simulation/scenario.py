@@ -30,7 +30,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from .errors import ScenarioError, short_repr
+from .errors import ScenarioError, short_repr, short_text
 from .yamlio import read_yaml_mapping
 
 WORKING_DAYS_PER_QUARTER = 63
@@ -348,7 +348,7 @@ def _set_dotted(data: dict, key: str, value: Any, source: str) -> None:
     node = data
     for i, part in enumerate(parts):
         if not isinstance(node, dict) or part not in node:
-            path = ".".join(parts[: i + 1])
+            path = short_text(".".join(parts[: i + 1]))
             allowed = f"; allowed here: {', '.join(node)}" if isinstance(node, dict) else ""
             raise ScenarioError(f"{source}: {path}: no such field{allowed}")
         if i == len(parts) - 1:
@@ -383,7 +383,7 @@ def _fields_at(loc: tuple) -> list[str]:
 
 
 def _describe_error(err: dict) -> str:
-    path = ".".join(str(p) for p in err["loc"]) or "<top level>"
+    path = short_text(".".join(str(p) for p in err["loc"])) or "<top level>"
     kind = err["type"]
     value = err.get("input")
     shown = short_repr(value)  # never the whole value: it may be an alias bomb or 10 MB

@@ -66,6 +66,13 @@ def test_D1_huge_values_are_quoted_short():
     assert len(message) < 300 and "horizon_days" in message
     message = error_of(build_scenario, {"market": {"icp_width": ["x" * 1000] * 1000}})
     assert len(message) < 300 and "market.icp_width" in message
+    message = error_of(build_scenario, {"market": {"k" * 100_000: 1}})  # a huge unknown key
+    assert len(message) < 400 and "unknown field" in message
+    message = error_of(Scenario().with_overrides, {"market." + "k" * 100_000: 1})
+    assert len(message) < 400 and "no such field" in message
+    data = {"base": "sla", "parameters": {"sla." + "k\n" * 50_000: {"values": [1, 2]}}}
+    message = error_of(sweep_spec_from_dict, data)
+    assert len(message) < 400 and "no such scenario field" in message
 
 
 # ----------------------------------------------------------------------------- D4

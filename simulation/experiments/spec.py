@@ -46,7 +46,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from ..errors import ScenarioError, short_repr
+from ..errors import ScenarioError, short_repr, short_text
 from ..scenario import PRESET_DIR, PRESETS, Scenario, is_path_argument, load_scenario, warn_if_shadowed
 from ..yamlio import check_readable_file, read_yaml_mapping
 from .analysis import KEY_OUTCOMES
@@ -102,7 +102,7 @@ class SpecFile(_Strict):
 
 
 def _describe(err: dict) -> str:
-    path = ".".join(str(p) for p in err["loc"]) or "<top level>"
+    path = short_text(".".join(str(p) for p in err["loc"])) or "<top level>"
     kind = err["type"]
     ctx = err.get("ctx") or {}
     value = short_repr(err.get("input"))  # never the whole value: it may be an alias bomb
@@ -142,6 +142,7 @@ def _field_kind(path: str, source: str) -> tuple[str, tuple[Any, ...] | None]:
     """The kind of scenario field ``path`` names: (``float`` | ``int`` | ``choice``, allowed values)."""
     model: type[BaseModel] = Scenario
     parts = path.split(".")
+    path = short_text(path)  # for messages
     for i, part in enumerate(parts):
         fields = model.model_fields
         if part not in fields:
@@ -371,7 +372,7 @@ def sweep_spec_from_dict(data: Any, name: str = "sweep", source: str = "<sweep s
         if path == BASE_PARAMETER:
             parameters.append(Parameter(BASE_PARAMETER, "choice", values=tuple(bases)))
             continue
-        where = f"{source}: parameters.{path}"
+        where = f"{source}: parameters.{short_text(path)}"
         kind, allowed = _field_kind(path, source)
         if path in fixed:
             raise ScenarioError(f"{where}: also set in {'days' if path == 'horizon_days' else 'overrides'}; keep one")
