@@ -20,10 +20,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from simulation import Scenario, load_scenario
-from simulation.errors import ScenarioError
 from simulation import scenario as scenario_module
-from simulation.scenario import build_scenario, field_reference
+from simulation.errors import ScenarioError
 from simulation.experiments.spec import load_sweep_spec, sweep_spec_from_dict
+from simulation.scenario import build_scenario, field_reference
 
 CASES = Path(__file__).resolve().parent / "cases"
 
@@ -228,9 +228,9 @@ def test_D13_names_with_dollar_signs_are_drawn_as_written(tmp_path):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     from matplotlib.text import Text
+    from test_plots import daily_frame, differences_frame, runs_frame
 
     from simulation import plots
-    from test_plots import daily_frame, differences_frame, runs_frame
 
     designs = ["separate_targets", r"cost $\frac$ x", "a $^$ b"]
     charts = plots.compare_charts(
