@@ -455,6 +455,8 @@ def _describe_error(err: dict) -> str:
     if kind == "value_error":
         return f"{path or 'scenario'}: {err['msg'].removeprefix('Value error, ')}"
     hint = ""
+    if kind == "int_type" and isinstance(value, float) and abs(value) < 1e15 and value.is_integer():
+        hint = f"; write it as a whole number ({int(value)})"
     if isinstance(value, str) and kind in ("float_type", "int_type"):
         try:
             float(value)
@@ -642,6 +644,9 @@ def field_reference_markdown() -> str:
         "`python -m simulation.reference > docs/scenario_reference.md` (a test checks it is current).",
         "Fields marked *assumption* in the description rest on no published figure; see",
         "`docs/model.md` for sources.",
+        "",
+        "A scenario is named either as a preset (`sla`) or as a path to a YAML file (`./sla`,",
+        "`my_design.yaml`): a bare name is always a preset, even when a file of that name exists.",
         "",
         "Every number must be finite (`.inf` and `.nan` are refused) and within the limits in the",
         "*allowed* column. `1e6` is read as the number 1,000,000 (no quotes; `1.5e-3` works too).",

@@ -326,6 +326,8 @@ def test_D18_scientific_notation_is_the_number_meant(tmp_path):
     assert scenario.sla.first_touch_hours == 0.5
     message = error_of(load_scenario, CASES / "s48_string_int.yaml")  # a quoted number: a hint
     assert "write the number without quotes" in message
+    path.write_text("market:\n  n_accounts: 2.0e+4\n")  # a float for a whole number: a hint
+    assert "write it as a whole number (20000)" in error_of(load_scenario, path)
 
 
 def test_D18_duplicate_keys_are_an_error_naming_file_and_key(tmp_path):
@@ -399,3 +401,35 @@ def test_D7_the_cli_says_in_one_line_which_was_taken(tmp_path):
     assert proc.stderr.strip() == (
         "orgsim: warning: 'sla' is taken as the preset sla (there is also a folder sla here)"
     )
+
+
+YAML_NUMBERS = st.one_of(
+    st.sampled_from(["1e6", "1E6", "-1e3", "2.5e-3", "1e400", "-1e400", ".inf", "-.inf", ".nan", "1_000", "0x10", "1e-300", "5e-324"]),
+    st.builds(
+        lambda mantissa, exponent, dot: f"{mantissa}{'.0' if dot else ''}e{exponent}",
+        st.integers(-999, 999), st.integers(-400, 400), st.booleans(),
+    ),
+    st.floats(allow_nan=True, allow_infinity=True).map(repr).map(lambda t: {"inf": ".inf", "-inf": "-.inf", "nan": ".nan"}.get(t, t)),
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(field=st.sampled_from(NUMERIC_FIELDS), text=YAML_NUMBERS)
+def test_any_number_written_in_a_scenario_file_loads_finite_or_is_one_line(field, text):
+    import tempfile
+
+    head, _, leaf = field.rpartition(".")
+    lines, indent = [], ""
+    for part in head.split(".") if head else []:
+        lines.append(f"{indent}{part}:")
+        indent += "  "
+    lines.append(f"{indent}{leaf}: {text}")
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "n.yaml"
+        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        try:
+            scenario = load_scenario(path)
+        except ScenarioError as exc:
+            assert "\n" not in str(exc) and len(str(exc)) < 400
+            return
+    assert all(math.isfinite(x) for x in _numbers(scenario))
