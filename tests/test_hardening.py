@@ -254,6 +254,29 @@ def test_D13_names_with_dollar_signs_are_drawn_as_written(tmp_path):
         plt.close("all")
 
 
+def test_D13_explain_chart_title_with_a_dollar_name_and_a_dollar_amount_is_text(tmp_path):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from simulation.report.explain import ExplainSection, contribution_bars
+
+    contributions = [{"outcome": "bookings", "lever_group": "pay $plan$", "mean": 1e6, "ci_low": 5e5, "ci_high": 2e6}]
+    section = ExplainSection(
+        design="a $x", label="A $x", color="#123456", sentences=[], outcome_labels=[], total=[], rows=[], method="exact",
+        data={"contributions": contributions, "total": {"bookings": {"mean": 1e6}}},
+    )
+    try:
+        ax = contribution_bars(section)
+        ax.figure.savefig(tmp_path / "c.png")  # one $ in the name and one in '+$1M': mathtext would raise
+        title = ax.get_title(loc="left")
+        assert "A $x minus baseline (+$1" in title.replace("\\$", "$")
+        assert not ax._left_title._preprocess_math(ax._left_title.get_text())[1]
+    finally:
+        plt.close("all")
+
+
 # ----------------------------------------------------------------------------- D16
 
 
