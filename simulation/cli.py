@@ -39,7 +39,7 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_USER_ERROR, f"orgsim: {message}\n")
 
 
-def _whole_number(minimum: int, allowed: str):
+def _whole_number(minimum: int, allowed: str, maximum: int | None = None):
     """An argparse type: a whole number of at least ``minimum`` (one-line error otherwise)."""
 
     def parse(text: str) -> int:
@@ -49,13 +49,15 @@ def _whole_number(minimum: int, allowed: str):
             raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
         if value < minimum:
             raise argparse.ArgumentTypeError(f"must be {allowed}, got {value}")
+        if maximum is not None and value > maximum:
+            raise argparse.ArgumentTypeError(f"must be at most {maximum} (2**63 - 1), got {text[:30]}{'...' if len(text) > 30 else ''}")
         return value
 
     return parse
 
 
 _positive = _whole_number(1, "at least 1")
-_seed = _whole_number(0, "0 or more")
+_seed = _whole_number(0, "0 or more", maximum=2**63 - 1)  # numpy's SeedSequence and Parquet's int64
 
 DEFAULT_MAX_RUNS = 10_000
 """Runs a compare or sweep may do unless --max-runs allows more (about two hours on two cores)."""
@@ -839,6 +841,7 @@ COMMANDS.update({"robustness": cmd_robustness})
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    _print_warning_lines()  # e.g. a preset name that is also a file here: one line
     try:
         return COMMANDS[args.command](args)
     except OrgsimError as exc:
