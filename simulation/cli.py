@@ -250,8 +250,15 @@ def cmd_compare(args: argparse.Namespace) -> int:
         "version": __version__,
     }
     frames = {"runs": result.runs, "summary": result.summary, "differences": result.differences}
+    crossover = None
     if result.daily is not None:
         frames["daily"] = result.daily
+        from .experiments.analysis import cumulative_by_quarter
+
+        ok_daily = result.daily.merge(result.runs.loc[result.runs["status"] == "ok", ["scenario", "replication"]])
+        if len(ok_daily) and result.baseline in set(ok_daily["scenario"]):
+            frames["cumulative"], crossover = cumulative_by_quarter(ok_daily, result.baseline)
+            frames["crossover"] = crossover
     write_results(out, frames, meta)
     ok_runs = result.runs[result.runs["status"] == "ok"]
     if not args.no_charts and len(ok_runs):
@@ -275,6 +282,13 @@ def cmd_compare(args: argparse.Namespace) -> int:
         unit = f" ({UNITS[outcome]})" if outcome in UNITS else ""
         print(f"{outcome}{unit}")
         print(block.drop(columns="outcome").to_string(index=False))
+        print()
+    if crossover is not None and len(crossover):
+        for r in crossover.itertuples():
+            if r.sign_change_quarter == r.sign_change_quarter:  # not NaN
+                direction = "gains after costing first" if r.final_difference > 0 else "falls behind after leading first"
+                print(f"{r.scenario}: cumulative bookings vs {r.reference} change sign in quarter {int(r.sign_change_quarter)} "
+                      f"({direction}; per quarter in {out}/cumulative.csv)")
         print()
     print(f"per-run summaries, interval table and paired differences written to {out}/")
     if not args.no_charts and len(ok_runs):
