@@ -6,6 +6,9 @@ The public API::
     from simulation import load_scenario, run, compare
     results = run("separate_targets", seed=1)
     results.summary, results.daily
+
+``simulation.compare`` is always the function; the module that defines it is
+``simulation.comparison`` (``Comparison``, ``DEFAULT_REPLICATIONS``, ``BASELINE``).
 """
 
 from .errors import OrgsimError, ScenarioError
@@ -29,8 +32,8 @@ __version__ = "0.1.0"
 # The experiments API (sweeps, results folders, analysis), imported on first use so that
 # `import simulation` stays light (PEP 562).
 _EXPERIMENTS = {
-    "compare": "simulation.compare",
-    "Comparison": "simulation.compare",
+    "compare": "simulation.comparison",
+    "Comparison": "simulation.comparison",
     "sweep": "simulation.experiments.sweep",
     "SweepResult": "simulation.experiments.sweep",
     "load_sweep_spec": "simulation.experiments.spec",

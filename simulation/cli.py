@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from . import __version__
-from .compare import BASELINE, DEFAULT_REPLICATIONS, Comparison, compare
+from .comparison import BASELINE, DEFAULT_REPLICATIONS, Comparison, compare
 from .errors import OrgsimError
 from .experiments.analysis import KEY_OUTCOMES
 from .experiments.runner import default_workers

@@ -2,7 +2,7 @@
 
 Every chart function takes tidy data frames (never a model), draws on an optional
 matplotlib ``ax`` (or builds its own figure) and returns the axes or the figure, after
-SALib's ``plot(Si_df, ax=None)``. The frames are the ones :func:`simulation.compare.compare`
+SALib's ``plot(Si_df, ax=None)``. The frames are the ones :func:`simulation.comparison.compare`
 and the experiments runner produce:
 
 * ``runs`` -- one summary row per run (``scenario``, ``replication``, outcome columns);
@@ -841,7 +841,7 @@ def difference_forest(
 ) -> Axes:
     """Forest plot: each design's paired difference against the baseline, with its interval.
 
-    ``differences`` is the tidy frame of :func:`simulation.compare.compare` (columns
+    ``differences`` is the tidy frame of :func:`simulation.comparison.compare` (columns
     ``scenario``, ``outcome``, ``difference``, ``ci_low``, ``ci_high``, ``reference``). The
     zero line is the baseline; an interval that does not cross it is a difference the
     replications resolve. Points without an interval (one replication) are drawn alone.

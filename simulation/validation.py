@@ -847,7 +847,7 @@ def robustness(
     """Rerun the design comparison at each plausible extreme of each uncertain assumption.
 
     Every setting runs every design on the same replication seeds (common random numbers),
-    exactly as :func:`simulation.compare.compare` does; all settings go to the experiments
+    exactly as :func:`simulation.comparison.compare` does; all settings go to the experiments
     runner as one batch so every worker stays busy. Differences between two designs are
     paired within replication, and a ranking counts as *distinguishable* in a setting when
     the 95% interval of the paired difference excludes zero.
