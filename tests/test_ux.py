@@ -5,8 +5,12 @@ Each test is named after its finding and fails on the code the audit looked at.
 
 from __future__ import annotations
 
+import math
 import subprocess
 import sys
+from pathlib import Path
+
+import pytest
 
 
 def test_S1_4_simulation_compare_is_always_the_function():
@@ -24,3 +28,93 @@ def test_S1_4_simulation_compare_is_always_the_function():
     )
     proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
+
+
+# ----------------------------------------------------------------------------- sweep reports
+
+
+def fake_run(scenario, seed=0, replication=0):
+    """A stand-in for the model: outcomes that depend on two levers and the seed."""
+    w = scenario.marketing.shared_revenue_weight
+    hours = scenario.sla.first_touch_hours
+    noise = (seed % 97) / 97
+    return {
+        "scenario": scenario.name,
+        "bookings": 1e6 * (1 + w) - 2e3 * hours + 1e4 * noise,
+        "friction_index": 0.5 - 0.2 * w + 0.001 * hours + 0.01 * noise,
+        "mqls": 5000 * (1 - 0.5 * w) + 10 * noise,
+        "sla_breaches": 3 * noise,
+    }
+
+
+def make_sweep(out: Path, replications: int = 3, outcomes=("bookings", "friction_index", "mqls")) -> Path:
+    from simulation import sweep, sweep_spec_from_dict
+
+    spec = sweep_spec_from_dict(
+        {
+            "description": "shared-revenue weight x SLA window (stand-in model)",
+            "base": "sla",
+            "parameters": {"marketing.shared_revenue_weight": {"values": [0.0, 0.5, 1.0]}, "sla.first_touch_hours": {"values": [4, 24]}},
+            "design": "grid",
+            "replications": replications,
+            "seed": 3,
+            "outcomes": list(outcomes),
+        },
+        name="tiny",
+    )
+    sweep(spec, out, run_fn=fake_run)
+    return out
+
+
+@pytest.fixture(scope="module")
+def sweep_folder(tmp_path_factory) -> Path:
+    return make_sweep(tmp_path_factory.mktemp("sweep") / "sw")
+
+
+def test_S1_1_sweep_report_varied_table(sweep_folder, tmp_path):
+    from simulation.report import build_report
+
+    build_report(sweep_folder, out=tmp_path / "s.html")
+    html = (tmp_path / "s.html").read_text(encoding="utf-8")
+    assert "built-in method" not in html
+    varied = html[html.index('id="varied"') : html.index('id="results"')]
+    assert "0%, 50%, 100%" in varied  # the shared-revenue weights
+    assert "4 h, 24 h" in varied  # the SLA windows
+
+
+def test_S1_5_one_replication_shows_no_interval_and_nothing_clearly_better(tmp_path):
+    from simulation.experiments.analysis import mean_ci
+    from simulation.report import build_report
+
+    mean, low, high = mean_ci([91_000.0])
+    assert mean == 91_000.0 and math.isnan(low) and math.isnan(high)  # no interval, not [91K, 91K]
+
+    folder = make_sweep(tmp_path / "one", replications=1)
+    build_report(folder, out=tmp_path / "one.html")
+    html = (tmp_path / "one.html").read_text(encoding="utf-8")
+    assert "no other point&#39;s interval overlaps it" not in html and "no other point's interval overlaps it" not in html
+    assert "with one replication per point there is no interval" in html
+    results = html[html.index('id="results"') : html.index('id="charts"')]
+    assert 'class="ci"' not in results  # no zero-width interval under any mean
+    for shade in ("num better", "num worse", "num higher", "num lower"):
+        assert shade not in results
+
+
+def test_S1_5_many_comparisons_are_holm_corrected(sweep_folder, tmp_path):
+    import numpy as np
+    import pandas as pd
+
+    from simulation.experiments.analysis import holm
+    from simulation.report import build_report, content
+
+    assert np.allclose(holm([0.01, 0.04, 0.03, 0.005]), [0.03, 0.06, 0.06, 0.02])
+    # Ten comparisons each just resolved on its own (p about 0.03): none survives the correction.
+    frame = pd.DataFrame({"difference": [1.0] * 10, "ci_low": [0.1] * 10, "ci_high": [1.9] * 10, "n": [10] * 10})
+    corrected = content.with_holm(frame)
+    assert (corrected["p_value"] < 0.05).all() and not corrected["resolved"].any()
+    assert content.verdict(1.0, 0.1, 1.9, "higher", resolved=False) == "unclear"
+    assert content.verdict(1.0, 0.1, 1.9, "higher") == "better"
+
+    build_report(sweep_folder, out=tmp_path / "s.html")
+    html = (tmp_path / "s.html").read_text(encoding="utf-8")
+    assert "comparisons at once" in html and "Holm" in html  # the table says how many, and that it is corrected

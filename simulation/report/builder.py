@@ -144,6 +144,8 @@ def compare_context(results: ResultsFolder) -> dict[str, Any]:
     runs = results.frames["runs"]
     summary = results.frames["summary"]
     differences = results.frames.get("differences", pd.DataFrame())
+    if not differences.empty:  # every design x outcome against the baseline: one family, Holm-corrected
+        differences = content.with_holm(differences)
     baseline = str(meta.get("baseline") or "separate_targets")
     scenarios: dict[str, dict[str, Any]] = dict(meta.get("scenarios") or {})
     designs = plots.design_order(runs["scenario"].astype(str))
@@ -199,6 +201,7 @@ def compare_context(results: ResultsFolder) -> dict[str, Any]:
         "caveats": content.general_caveats(replications, list(horizon.values()), baseline, str(meta.get("version", __version__))),
         "assumptions": assumptions,
         "replications": replications,
+        "multiplicity": content.multiplicity_note(content.n_comparisons(differences)),
         "command": _command_line(meta),
     }
 
@@ -281,7 +284,8 @@ def write_compare_pdf(path: Path, context: dict[str, Any], charts: list[plots.Ch
                 widths,
                 shade,
                 note="Difference from the baseline on the same seeds, with its 95% interval. Green: the "
-                "interval excludes zero on the better side; red: on the worse side; unshaded: not resolved.",
+                "interval excludes zero on the better side; red: on the worse side; unshaded: not resolved. "
+                + context["multiplicity"],
             )
 
         for chart in charts:
