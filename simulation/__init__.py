@@ -11,8 +11,17 @@ The public API::
 ``simulation.comparison`` (``Comparison``, ``DEFAULT_REPLICATIONS``, ``BASELINE``).
 """
 
+import warnings as _warnings
+
+from tqdm import TqdmWarning as _TqdmWarning
+
 from .errors import OrgsimError, ScenarioError
-from .runner import Results, replication_seeds, run
+
+with _warnings.catch_warnings():
+    # Mesa imports tqdm.auto, which warns "IProgress not found" in every notebook without
+    # ipywidgets; orgsim's own progress bars are plain tqdm, so the warning is noise here.
+    _warnings.simplefilter("ignore", _TqdmWarning)
+    from .runner import Results, replication_seeds, run
 from .scenario import PRESETS, Scenario, build_scenario, load_scenario, preset_descriptions
 
 __all__ = [

@@ -529,9 +529,18 @@ def cmd_validate(args: argparse.Namespace) -> int:
 COMMANDS.update({"calibrate": cmd_calibrate, "validate": cmd_validate})
 
 
+DRAWING_COMMANDS = {"compare", "report", "sweep", "sensitivity", "validate"}
+"""Commands that write charts to files: the command line selects matplotlib's Agg backend for
+them. The library never changes the backend (a notebook's inline charts would stop showing)."""
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.command in DRAWING_COMMANDS:
+        import matplotlib
+
+        matplotlib.use("Agg")
     try:
         return COMMANDS[args.command](args)
     except OrgsimError as exc:

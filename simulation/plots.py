@@ -33,7 +33,6 @@ from __future__ import annotations
 import functools
 import hashlib
 import math
-import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -1521,20 +1520,11 @@ def write_sweep_charts(
     formats: Sequence[str] = ("png", "svg"),
 ) -> list[Path]:
     """Draw a sweep's charts and write them to ``out_dir`` (PNG and SVG by default)."""
-    use_agg_if_headless()
     return write_figures(sweep_charts(runs, parameters, outcomes, design, indices), out_dir, formats)
 
 
 def _figure_of(ax: Axes) -> Figure:
     return ax.figure
-
-
-def use_agg_if_headless() -> None:
-    """Select the Agg backend unless pyplot is already in use (e.g. inline in a notebook)."""
-    if "matplotlib.pyplot" not in sys.modules:
-        import matplotlib
-
-        matplotlib.use("Agg")
 
 
 def write_figures(
@@ -1571,5 +1561,4 @@ def write_compare_charts(
     formats: Sequence[str] = ("png", "svg"),
 ) -> list[Path]:
     """Draw the comparison charts and write them to ``out_dir`` (PNG and SVG by default)."""
-    use_agg_if_headless()
     return write_figures(compare_charts(runs, differences, daily), out_dir, formats)

@@ -1012,10 +1012,8 @@ def robustness_statements(result: Robustness) -> list[str]:
 
 def _matplotlib():
     try:
-        import matplotlib
-
-        if "matplotlib.pyplot" not in sys.modules:
-            matplotlib.use("Agg")
+        # Never switch the backend here: in a notebook that would stop every later chart from
+        # showing. The command line selects Agg itself (cli.main).
         import matplotlib.pyplot as plt
     except ImportError:
         raise OrgsimError("the validation report needs matplotlib: pip install matplotlib") from None

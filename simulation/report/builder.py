@@ -334,7 +334,6 @@ def write_folder_charts(folder: Path | str, formats: tuple[str, ...] = ("png", "
         for old in out_dir.iterdir():
             if old.suffix.lstrip(".") in formats:
                 old.unlink()
-    plots.use_agg_if_headless()
     return plots.write_figures(charts, out_dir, formats)
 
 
@@ -385,7 +384,6 @@ def build_report(folder: Path | str, out: Path | str | None = None, pdf: Path | 
         _check_target(pdf_path, force, "PDF")
         if pdf_path.resolve() == html_path.resolve():
             raise OrgsimError(f"{pdf_path}: the HTML and PDF reports need different file names")
-    plots.use_agg_if_headless()
     if results.kind == "compare":
         context = compare_context(results)
         charts = compare_charts(results, context["designs"])
