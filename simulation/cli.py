@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from . import __version__
-from .comparison import BASELINE, DEFAULT_REPLICATIONS, Comparison, compare
+from .comparison import BASELINE, DEFAULT_REPLICATIONS, Comparison, compare, write_designs
 from .errors import OrgsimError
 from .experiments.analysis import KEY_OUTCOMES
 from .experiments.runner import default_workers
@@ -178,6 +178,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     if result.daily is not None:
         frames["daily"] = result.daily
     write_results(out, frames, meta)
+    write_designs(out, scenarios)  # OUT/designs/<name>.yaml: the report's "reproduce with" reruns them
     if not args.no_charts:
         from .plots import write_compare_charts
 

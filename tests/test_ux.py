@@ -6,6 +6,7 @@ Each test is named after its finding and fails on the code the audit looked at.
 from __future__ import annotations
 
 import math
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -118,3 +119,64 @@ def test_S1_5_many_comparisons_are_holm_corrected(sweep_folder, tmp_path):
     build_report(sweep_folder, out=tmp_path / "s.html")
     html = (tmp_path / "s.html").read_text(encoding="utf-8")
     assert "comparisons at once" in html and "Holm" in html  # the table says how many, and that it is corrected
+
+
+# ----------------------------------------------------------------------------- the Python API, compare folders
+
+
+def test_S1_2_duplicate_design_names_say_how_to_fix_them():
+    from simulation import ScenarioError, compare, load_scenario
+
+    variant = load_scenario("sla").with_overrides({"sla.first_touch_hours": 4})
+    with pytest.raises(ScenarioError) as info:  # refused before anything runs
+        compare(["separate_targets", "sla", variant], replications=1, days=1)
+    message = str(info.value)
+    assert "'sla'" in message and "a Scenario object" in message and "with_overrides({'name'" in message
+    assert "rename one file" not in message  # the user passed an object, not a file
+
+
+def test_python_compare_defaults_match_the_cli():
+    import inspect
+
+    from simulation import compare
+    from simulation.cli import build_parser
+    from simulation.comparison import DEFAULT_REPLICATIONS
+
+    defaults = {k: p.default for k, p in inspect.signature(compare).parameters.items()}
+    cli = build_parser().parse_args(["compare"])
+    assert defaults["replications"] == cli.replications == DEFAULT_REPLICATIONS
+    assert defaults["workers"] is None and cli.workers is None  # both: all cores
+    assert defaults["seed"] == cli.seed and defaults["baseline"] == cli.baseline and defaults["days"] == cli.days
+
+
+def test_S2_11_reproduce_with_reruns_custom_designs_from_anywhere(tmp_path, monkeypatch, capsys):
+    import shlex
+
+    import pandas as pd
+
+    from simulation.cli import main
+    from simulation.report import build_report
+
+    work = tmp_path / "work"
+    work.mkdir()
+    (work / "small_sla.yaml").write_text("base: sla\nmarket:\n  n_accounts: 2000\n")
+    monkeypatch.chdir(work)
+    args = ["compare", "separate_targets", "small_sla.yaml", "--replications", "2", "--days", "5", "--workers", "1", "--no-charts"]
+    assert main([*args, "--out", "cmp"]) == 0
+    assert sorted(p.name for p in (work / "cmp" / "designs").iterdir()) == ["separate_targets.yaml", "small_sla.yaml"]
+    build_report(work / "cmp", out=tmp_path / "r.html")
+    html = (tmp_path / "r.html").read_text(encoding="utf-8")
+    command = re.search(r"Reproduce the results with <code>(.*?)</code>", html).group(1)
+    assert "cmp/designs/small_sla.yaml" in command
+
+    # From another folder, without the original design file, the command reruns the same comparison.
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (work / "small_sla.yaml").unlink()
+    words = shlex.split(command.replace("&#39;", "'"))
+    words = [str(work / w) if w.endswith(".yaml") else w for w in words]  # relative to where the report was made
+    monkeypatch.chdir(elsewhere)
+    capsys.readouterr()
+    assert main([*words[1:], "--workers", "1", "--no-charts", "--out", "again"]) == 0, capsys.readouterr().err
+    first, again = (pd.read_parquet(p / "runs.parquet") for p in (work / "cmp", elsewhere / "again"))
+    pd.testing.assert_frame_equal(first, again)

@@ -16,6 +16,7 @@ import base64
 import io
 import json
 import os
+import shlex
 import tempfile
 from dataclasses import dataclass, field
 from datetime import date
@@ -202,13 +203,23 @@ def compare_context(results: ResultsFolder) -> dict[str, Any]:
         "assumptions": assumptions,
         "replications": replications,
         "multiplicity": content.multiplicity_note(content.n_comparisons(differences)),
-        "command": _command_line(meta),
+        "command": _command_line(meta, results.path),
     }
 
 
-def _command_line(meta: dict[str, Any]) -> str:
+def _command_line(meta: dict[str, Any], folder: Path | None = None) -> str:
+    """The command that reruns a comparison: the design files kept in ``folder/designs/``
+    (custom designs included) when there, else the design names (folders from before they
+    were kept; the resolved designs are in meta.json)."""
     if meta.get("command") == "compare":
-        designs = " ".join(meta.get("scenarios", {}).keys())
+        from ..comparison import DESIGNS_DIR
+
+        names = list(meta.get("scenarios", {}).keys())
+        kept = folder / DESIGNS_DIR if folder is not None else None
+        if kept is not None and names and all((kept / f"{n}.yaml").is_file() for n in names):
+            designs = " ".join(shlex.quote(str(kept / f"{n}.yaml")) for n in names)
+        else:
+            designs = " ".join(names)
         days = f" --days {meta['days']}" if meta.get("days") else ""
         return (
             f"orgsim compare {designs} --replications {meta.get('replications')} --seed {meta.get('seed')} "
