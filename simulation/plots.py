@@ -1423,7 +1423,7 @@ def compare_charts(
 
 
 SWEEP_CHART_OUTCOMES = 6
-"""At most this many outcomes get a panel in a sweep's line charts (the spec's first ones)."""
+"""Panels per sweep line chart; more outcomes take more line charts (none is dropped)."""
 
 
 def sweep_charts(
@@ -1441,12 +1441,20 @@ def sweep_charts(
     * more parameters, or a sampled design (lhs, sobol, morris): main effects per outcome;
     * with sensitivity ``indices``: the indices as bars, one panel per outcome.
 
-    Only successful runs (``status == "ok"`` when the column exists) are drawn.
+    Every outcome with a value gets its chart (heat map, main effects, a line-chart panel);
+    :func:`unchartable_outcomes` lists those left out. Only successful runs
+    (``status == "ok"`` when the column exists) are drawn.
     """
     if "status" in runs:
         runs = runs[runs["status"] == "ok"]
     outcomes = [o for o in outcomes if o in runs.columns and runs[o].notna().any()]
-    shown = outcomes[:SWEEP_CHART_OUTCOMES]
+    # Every outcome gets a chart: line charts hold SWEEP_CHART_OUTCOMES panels each, so more
+    # outcomes take more figures (``<name>``, ``<name>_2``, ...).
+    groups = [outcomes[i : i + SWEEP_CHART_OUTCOMES] for i in range(0, len(outcomes), SWEEP_CHART_OUTCOMES)]
+
+    def numbered(name: str, i: int) -> str:
+        return name if i == 0 else f"{name}_{i + 1}"
+
     charts: list[Chart] = []
     if indices is not None and len(indices):
         sobol = {"S1", "ST"} <= set(indices.columns)
@@ -1465,27 +1473,29 @@ def sweep_charts(
     numeric = [p for p in parameters if p in runs.columns]
     if design == "grid" and len(numeric) == 1:
         p = numeric[0]
-        charts.append(
-            Chart(
-                "outcomes_vs_parameter",
-                f"Outcomes against {_param_name(p)}",
-                "Each panel: the mean of one outcome at each value of the parameter across replications, with its 95% interval as a band.",
-                sweep_lines(runs, p, shown),
+        for i, shown in enumerate(groups):
+            charts.append(
+                Chart(
+                    numbered("outcomes_vs_parameter", i),
+                    f"Outcomes against {_param_name(p)}" + (f" ({i + 1} of {len(groups)})" if len(groups) > 1 else ""),
+                    "Each panel: the mean of one outcome at each value of the parameter across replications, with its 95% interval as a band.",
+                    sweep_lines(runs, p, shown),
+                )
             )
-        )
     elif design == "grid" and len(numeric) == 2:
         a, b = numeric
         x, by = (a, b) if runs[a].nunique() >= runs[b].nunique() else (b, a)
-        charts.append(
-            Chart(
-                "outcomes_vs_parameters",
-                "Outcomes against both parameters",
-                f"Each panel: the mean of one outcome against {_param_name(x)}, one line per "
-                f"value of {_param_name(by)}; bands are 95% intervals across replications.",
-                sweep_lines(runs, x, shown, by=by),
+        for i, shown in enumerate(groups):
+            charts.append(
+                Chart(
+                    numbered("outcomes_vs_parameters", i),
+                    "Outcomes against both parameters" + (f" ({i + 1} of {len(groups)})" if len(groups) > 1 else ""),
+                    f"Each panel: the mean of one outcome against {_param_name(x)}, one line per "
+                    f"value of {_param_name(by)}; bands are 95% intervals across replications.",
+                    sweep_lines(runs, x, shown, by=by),
+                )
             )
-        )
-        for outcome in shown[:4]:
+        for outcome in outcomes:
             ax = parameter_heatmap(runs, x, by, outcome)
             charts.append(
                 Chart(
@@ -1497,7 +1507,7 @@ def sweep_charts(
                 )
             )
     elif numeric:
-        for outcome in shown[:4]:
+        for outcome in outcomes:
             charts.append(
                 Chart(
                     f"main_effects_{outcome}",
@@ -1508,6 +1518,13 @@ def sweep_charts(
                 )
             )
     return charts
+
+
+def unchartable_outcomes(runs: pd.DataFrame, outcomes: Sequence[str]) -> list[str]:
+    """The outcomes :func:`sweep_charts` cannot draw: not in the runs, or no successful run has a value."""
+    if "status" in runs:
+        runs = runs[runs["status"] == "ok"]
+    return [o for o in outcomes if o not in runs.columns or not runs[o].notna().any()]
 
 
 def write_sweep_charts(

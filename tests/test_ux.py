@@ -180,3 +180,35 @@ def test_S2_11_reproduce_with_reruns_custom_designs_from_anywhere(tmp_path, monk
     assert main([*words[1:], "--workers", "1", "--no-charts", "--out", "again"]) == 0, capsys.readouterr().err
     first, again = (pd.read_parquet(p / "runs.parquet") for p in (work / "cmp", elsewhere / "again"))
     pd.testing.assert_frame_equal(first, again)
+
+
+def test_S2_12_every_requested_outcome_gets_a_sweep_chart(tmp_path):
+    from simulation import plots
+    from simulation.report import build_report
+
+    outcomes = ["bookings", "friction_index", "mqls", "sla_breaches", "o5", "o6", "o7", "o8", "never"]
+
+    def many(scenario, seed=0, replication=0):
+        row = fake_run(scenario, seed, replication)
+        return {**row, **{f"o{i}": row["bookings"] * i + seed % 7 for i in range(5, 9)}, "never": float("nan")}
+
+    from simulation import sweep, sweep_spec_from_dict
+
+    spec = sweep_spec_from_dict(
+        {"base": "sla", "replications": 2, "seed": 1, "outcomes": outcomes,
+         "parameters": {"marketing.shared_revenue_weight": {"values": [0.0, 1.0]}, "sla.first_touch_hours": {"values": [4, 24]}}},
+        name="many",
+    )  # fmt: skip
+    result = sweep(spec, tmp_path / "sw", run_fn=many)
+    charts = plots.sweep_charts(result.runs, spec.parameter_names, outcomes, "grid")
+    names = [c.name for c in charts]
+    assert names[:2] == ["outcomes_vs_parameters", "outcomes_vs_parameters_2"]
+    drawn = [o for o in outcomes if f"heatmap_{o}" in names]
+    assert drawn == outcomes[:-1]  # all eight with values, not the first four
+    assert plots.unchartable_outcomes(result.runs, outcomes) == ["never"]
+    for chart in charts:
+        chart.figure.clf()
+
+    build_report(tmp_path / "sw", out=tmp_path / "r.html")
+    html = (tmp_path / "r.html").read_text(encoding="utf-8")
+    assert "No chart for never" in html

@@ -264,6 +264,7 @@ def sweep_context(results: ResultsFolder) -> dict[str, Any]:
             else None
         ),
         "skipped_outcomes": [o for o in manifest.get("outcomes", []) if o not in runs.columns],
+        "unchartable": plots.unchartable_outcomes(runs, outcomes),
         "caveats": content.general_caveats(
             replications, [int(days or 0)], bases[0] if bases else "the reference point", str(manifest.get("orgsim_version", ""))
         )[:1]
