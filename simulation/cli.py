@@ -7,7 +7,6 @@ on stderr and exits with status 2; programming errors keep their tracebacks.
 from __future__ import annotations
 
 import argparse
-import math
 import sys
 from pathlib import Path
 
@@ -101,14 +100,12 @@ def cmd_list(args: argparse.Namespace) -> int:
     return 0
 
 
-def _fmt(value: float, outcome: str) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "n/a"
-    if UNITS.get(outcome) == "USD":
-        return f"{value / 1e6:,.2f}M" if abs(value) >= 1e5 else f"{value:,.0f}"
-    if abs(value) >= 100:
-        return f"{value:,.0f}"
-    return f"{value:.3f}" if abs(value) < 10 else f"{value:.1f}"
+def _fmt(value: float, outcome: str, signed: bool = False) -> str:
+    """The one number formatter of the command line and the report (:func:`plots.format_value`):
+    $1.2M, 48%, +3.1 pp, 6.3 h, 1,234, 0.31."""
+    from .plots import format_value
+
+    return format_value(value, outcome, signed)
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -146,7 +143,8 @@ def comparison_table(result: Comparison) -> pd.DataFrame:
         if diffs is not None and (r["scenario"], r["outcome"]) in diffs.index:
             d = diffs.loc[(r["scenario"], r["outcome"])]
             entry[f"vs {result.baseline} [95% CI]"] = (
-                f"{_fmt(d['difference'], r['outcome'])} [{_fmt(d['ci_low'], r['outcome'])}, {_fmt(d['ci_high'], r['outcome'])}]"
+                f"{_fmt(d['difference'], r['outcome'], True)} [{_fmt(d['ci_low'], r['outcome'], True)}, "
+                f"{_fmt(d['ci_high'], r['outcome'], True)}]"
             )
         else:
             entry[f"vs {result.baseline} [95% CI]"] = "(baseline)" if r["scenario"] == result.baseline else ""
@@ -354,8 +352,8 @@ def sweep_table(summary: pd.DataFrame, parameters: list[str]) -> dict[str, pd.Da
             elif r["n_pairs"] == 0:
                 entry[f"vs point {ref} [95% CI]"] = "n/a"
             else:
-                entry[f"vs point {ref} [95% CI]"] = (f"{_fmt(r['difference'], outcome)} [{_fmt(r['difference_ci_low'], outcome)}, "
-                                                     f"{_fmt(r['difference_ci_high'], outcome)}]")
+                entry[f"vs point {ref} [95% CI]"] = (f"{_fmt(r['difference'], outcome, True)} [{_fmt(r['difference_ci_low'], outcome, True)}, "
+                                                     f"{_fmt(r['difference_ci_high'], outcome, True)}]")
             rows.append(entry)
         tables[outcome] = pd.DataFrame(rows)
     return tables

@@ -383,9 +383,18 @@ def _money(value: float, _pos: Any = None, signed: bool = False, tick: bool = Fa
 
 
 def format_value(value: float, outcome: str, signed: bool = False) -> str:
-    """A value in its outcome's unit, for labels and tables ($1.2M, 42%, 6.3 h, 0.31)."""
+    """A value in its outcome's unit, for labels and tables ($1.2M, 42%, 6.3 h, 0.31).
+
+    The one number formatter of the charts, the report and the command line (``cli._fmt``).
+    A value that rounds to zero has no sign (never ``-0.0 pp``).
+    """
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "n/a"
+    text = _format_value(float(value), outcome, signed)
+    return text[1:] if text.startswith("-") and not any(c in "123456789" for c in text) else text
+
+
+def _format_value(value: float, outcome: str, signed: bool) -> str:
     kind = measure(outcome).kind
     if kind == "usd":
         return _money(value, signed=signed)

@@ -212,3 +212,28 @@ def test_S2_12_every_requested_outcome_gets_a_sweep_chart(tmp_path):
     build_report(tmp_path / "sw", out=tmp_path / "r.html")
     html = (tmp_path / "r.html").read_text(encoding="utf-8")
     assert "No chart for never" in html
+
+
+def test_S2_14_one_number_formatter_for_cli_and_report():
+    import pandas as pd
+
+    from simulation import cli, plots
+    from simulation.comparison import Comparison
+
+    # The CLI's formatter is the report's.
+    for value, outcome, signed in [(13.33e6, "bookings", False), (-1859.0, "bookings", True), (0.476, "mql_acceptance_rate", False),
+                                   (8.229, "median_speed_to_lead_hours", False), (0.03, "win_rate", True), (1234.4, "mqls", False)]:  # fmt: skip
+        assert cli._fmt(value, outcome, signed) == plots.format_value(value, outcome, signed)
+    assert plots.format_value(0.476, "mql_acceptance_rate") == "48%"  # not 0.476
+    assert plots.format_value(-0.0001, "win_rate", signed=True) == "0.0 pp"  # S3: no negative zero
+
+    summary = pd.DataFrame(
+        {"scenario": ["a", "b"], "outcome": "bookings", "n": 3, "mean": [13.33e6, 14.9e6], "ci_low": [12.99e6, 13.1e6], "ci_high": [13.66e6, 16.0e6]}
+    )
+    differences = pd.DataFrame(
+        {"scenario": ["b"], "reference": "a", "outcome": "bookings", "n": 3, "difference": [1.62e6], "ci_low": [-1859.0], "ci_high": [3.24e6]}
+    )
+    table = cli.comparison_table(Comparison(pd.DataFrame(), summary, differences, "a"))
+    row = table[table["design"] == "b"].iloc[0]
+    assert row["mean [95% CI]"] == "$14.9M [$13.1M, $16.0M]"
+    assert row["vs a [95% CI]"] == "+$1.6M [-$2K, +$3.2M]"  # one unit inside the interval

@@ -652,13 +652,13 @@ def classify_defaults(scenario: Mapping[str, Any] | None = None) -> Assumptions:
     return Assumptions(sourced, assumed, unstated)
 
 
-def general_caveats(replications: int, horizon_days: Sequence[int], baseline: str, version: str) -> list[str]:
+def general_caveats(replications: int, horizon_days: Sequence[int], baseline: str, version: str, unit: str = "design") -> list[str]:
     days = sorted(set(int(d) for d in horizon_days))
     horizon = f"{days[0]} working days" if len(days) == 1 else f"{days[0]}-{days[-1]} working days"
     quarters = days[0] / 63
     few = (
         [
-            f"Only {replications} replication{'s' if replications != 1 else ''} per design: intervals are wide (and "
+            f"Only {replications} replication{'s' if replications != 1 else ''} per {unit}: intervals are wide (and "
             "absent with one), so only large differences are resolved. Rerun with --replications 10 or more before "
             "drawing conclusions."
         ]

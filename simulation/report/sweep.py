@@ -266,7 +266,7 @@ def sweep_context(results: ResultsFolder) -> dict[str, Any]:
         "skipped_outcomes": [o for o in manifest.get("outcomes", []) if o not in runs.columns],
         "unchartable": plots.unchartable_outcomes(runs, outcomes),
         "caveats": content.general_caveats(
-            replications, [int(days or 0)], bases[0] if bases else "the reference point", str(manifest.get("orgsim_version", ""))
+            replications, [int(days or 0)], bases[0] if bases else "the reference point", str(manifest.get("orgsim_version", "")), "point"
         )[:1]
         + _sweep_caveats(design, replications, n_points),
         "assumptions": content.classify_defaults(base_scenario),
