@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from datetime import datetime
 from pathlib import Path
 
 import pandas as pd
@@ -455,8 +456,10 @@ def _add_validation_commands(sub: argparse._SubParsersAction) -> None:
                        help=f"runs per candidate, on common random numbers (default {cal_replications})")
     p_cal.add_argument("--workers", type=_positive, default=None, help="worker processes (default: all cores)")
     p_cal.add_argument("--seed", type=_seed, default=cal_seed, help=f"root seed (default {cal_seed})")
-    p_cal.add_argument("--out", type=Path, default=None, help="calibration file to write (default: the shipped simulation/calibration.yaml)")
-    p_cal.add_argument("--force", action="store_true", help="overwrite --out if it exists (the shipped file needs no --force)")
+    p_cal.add_argument("--out", type=Path, default=None,
+                       help="calibration file to write (default: a new calibration-TIMESTAMP.yaml in the working folder)")
+    p_cal.add_argument("--force", action="store_true",
+                       help="overwrite --out if it exists (needed to replace the installed simulation/calibration.yaml)")
     p_cal.add_argument("--quiet", action="store_true", help="no line per candidate on stderr")
 
     p_val = sub.add_parser("validate", help="check the current calibration against every published target; writes a report")
@@ -473,7 +476,8 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     from .calibrate import calibrate, check_output, write_calibration
     from .scenario import CALIBRATION_FILE
 
-    out = args.out or CALIBRATION_FILE
+    # Never the installed package's file by default: a new file here (it replaces the package's only with --force).
+    out = args.out or Path(f"calibration-{datetime.now():%Y%m%d-%H%M%S}.yaml")
     check_output(out, args.force)
     workers = args.workers or default_workers()
     log = (lambda line: None) if args.quiet else (lambda line: print(line, file=sys.stderr, flush=True))
@@ -490,6 +494,9 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     print(f"{int(fit['inside'].sum())} of {len(fit)} targets inside their range at these values "
           f"({int(fit.loc[fit['use'] == 'fit', 'inside'].sum())} of {int((fit['use'] == 'fit').sum())} fit targets)")
     print(f"written to {out}")
+    if out.resolve() != CALIBRATION_FILE.resolve():
+        print(f"orgsim reads its calibration from {CALIBRATION_FILE}; to use these values, copy this file over it "
+              f"(or rerun with --out {CALIBRATION_FILE} --force), then check them with orgsim validate")
     return 0
 
 

@@ -634,7 +634,7 @@ def calibration_note(path: str | Path | None = None) -> str:
     if not fit:
         return "the calibration file was not written by `orgsim calibrate`"
     stamp = fit.get("model_fingerprint")
-    state = "current" if stamp == model_fingerprint() else "STALE: the model changed since; rerun `orgsim calibrate`"
+    state = "current" if stamp == model_fingerprint() else "STALE: the model changed since; rerun `orgsim calibrate --out simulation/calibration.yaml --force`"
     proc = data.get("procedure") or {}
     return (
         f"calibration: {proc.get('method', '?')}, seed {data.get('seed', '?')}, budget {proc.get('budget', '?')}, "

@@ -237,3 +237,39 @@ def test_S2_14_one_number_formatter_for_cli_and_report():
     row = table[table["design"] == "b"].iloc[0]
     assert row["mean [95% CI]"] == "$14.9M [$13.1M, $16.0M]"
     assert row["vs a [95% CI]"] == "+$1.6M [-$2K, +$3.2M]"  # one unit inside the interval
+
+
+# ----------------------------------------------------------------------------- orgsim calibrate
+
+
+def test_calibrate_never_overwrites_the_installed_calibration_without_force(tmp_path, monkeypatch, capsys):
+    from types import SimpleNamespace
+
+    import pandas as pd
+
+    import simulation.calibrate as calibrate_module
+    from simulation.cli import main
+    from simulation.scenario import CALIBRATION_FILE
+
+    shipped = CALIBRATION_FILE.read_bytes()
+    monkeypatch.chdir(tmp_path)
+    # Asked to write the package's own file without --force: one line, exit 2, before any run.
+    assert main(["calibrate", "--out", str(CALIBRATION_FILE)]) == 2
+    assert "--force" in capsys.readouterr().err
+    assert CALIBRATION_FILE.read_bytes() == shipped
+
+    # The default: a new file in the working folder, and the message says how to use it.
+    fake = SimpleNamespace(
+        procedure={"final_candidates": 1, "evaluations": 1, "final_replications": 1},
+        objective=1.0,
+        parameters={"sales.x": 1.0},
+        fit=pd.DataFrame({"inside": [True], "use": ["fit"]}),
+    )
+    monkeypatch.setattr(calibrate_module, "calibrate", lambda **kwargs: fake)
+    monkeypatch.setattr(calibrate_module, "write_calibration", lambda result, out: Path(out).write_text("parameters: {}\n"))
+    assert main(["calibrate", "--quiet", "--workers", "1"]) == 0
+    out = capsys.readouterr().out
+    written = list(tmp_path.glob("calibration-*.yaml"))
+    assert len(written) == 1 and f"written to {written[0].name}" in out
+    assert str(CALIBRATION_FILE) in out and "--force" in out  # how to use it
+    assert CALIBRATION_FILE.read_bytes() == shipped
