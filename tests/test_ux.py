@@ -273,3 +273,12 @@ def test_calibrate_never_overwrites_the_installed_calibration_without_force(tmp_
     assert len(written) == 1 and f"written to {written[0].name}" in out
     assert str(CALIBRATION_FILE) in out and "--force" in out  # how to use it
     assert CALIBRATION_FILE.read_bytes() == shipped
+
+
+def test_S2_16_one_public_load_results():
+    import simulation
+    import simulation.report
+
+    assert simulation.load_results.__module__ == "simulation.experiments.store"
+    assert not hasattr(simulation.report, "load_results")  # the folder reader has its own name
+    assert "load_results_folder" in simulation.report.__all__

@@ -68,8 +68,12 @@ def _read_json(path: Path) -> dict[str, Any]:
     return data
 
 
-def load_results(folder: Path | str) -> ResultsFolder:
-    """Read a compare or sweep results folder; :class:`OrgsimError` if it is neither."""
+def load_results_folder(folder: Path | str) -> ResultsFolder:
+    """Read a compare or sweep results folder, with its metadata, for a report; :class:`OrgsimError` if it is neither.
+
+    Not to be confused with :func:`simulation.load_results`, which returns a sweep's run rows
+    as one data frame.
+    """
     folder = Path(folder)
     if not folder.exists():
         raise OrgsimError(f"{folder}: no such results folder")
@@ -330,7 +334,7 @@ def write_folder_charts(folder: Path | str, formats: tuple[str, ...] = ("png", "
     Used by ``orgsim sweep`` and ``orgsim sensitivity`` after their runs are stored. A
     sweep with no successful run yet gets no charts (an empty list).
     """
-    results = load_results(folder)
+    results = load_results_folder(folder)
     if results.kind == "compare":
         charts = compare_charts(results, plots.design_order(results.frames["runs"]["scenario"].astype(str)))
     else:
@@ -387,7 +391,7 @@ def build_report(folder: Path | str, out: Path | str | None = None, pdf: Path | 
     Existing report files are never overwritten unless ``force``; both targets are checked
     before anything is drawn, and each file is written atomically.
     """
-    results = load_results(folder)
+    results = load_results_folder(folder)
     html_path = Path(out) if out is not None else results.path / "report.html"
     pdf_path = Path(pdf) if pdf is not None else None
     _check_target(html_path, force, "report")
