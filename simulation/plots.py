@@ -1191,6 +1191,27 @@ def main_effects(
 
 
 @_styled
+def _colorbar_formatter(kind: str, values: np.ndarray):
+    """Tick labels with as many decimals as the colour bar's range needs (a narrow range of
+    shares or money must not print ``52% 52% 52%``)."""
+    from matplotlib.ticker import FuncFormatter, PercentFormatter
+
+    finite = values[np.isfinite(values)]
+    span = float(np.ptp(finite)) if finite.size > 1 else 0.0
+
+    def decimals(step: float) -> int:  # about five ticks over the span
+        return 0 if step <= 0 else max(0, math.ceil(-math.log10(step / 5)))
+
+    if kind == "share":
+        return PercentFormatter(1.0, decimals=decimals(100 * span))
+    if kind == "usd":
+        top = float(np.abs(finite).max()) if finite.size else 0.0
+        scale, suffix = next(((s, x) for s, x in ((1e9, "B"), (1e6, "M"), (1e3, "K")) if top >= s), (1.0, ""))
+        places = decimals(span / scale)
+        return FuncFormatter(lambda v, _p: f"{'-' if v < 0 else ''}${abs(v) / scale:,.{places}f}{suffix}")
+    return None
+
+
 def parameter_heatmap(
     runs: pd.DataFrame,
     x: str,
@@ -1220,14 +1241,10 @@ def parameter_heatmap(
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
     bar = ax.figure.colorbar(image, ax=ax, shrink=0.9)
-    bar.set_label("Mean " + axis_label(outcome)[0].lower() + axis_label(outcome)[1:])
-    from matplotlib.ticker import FuncFormatter, PercentFormatter
-
-    kind = measure(outcome).kind
-    if kind == "usd":
-        bar.formatter = FuncFormatter(_money)
-    elif kind == "share":
-        bar.formatter = PercentFormatter(1.0, decimals=0)
+    bar.set_label("Mean " + lower_first(axis_label(outcome)))
+    formatter = _colorbar_formatter(measure(outcome).kind, values)
+    if formatter is not None:
+        bar.formatter = formatter
     bar.update_ticks()
     if annotate and values.size <= 200:
         finite = values[np.isfinite(values)]

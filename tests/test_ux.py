@@ -282,3 +282,28 @@ def test_S2_16_one_public_load_results():
     assert simulation.load_results.__module__ == "simulation.experiments.store"
     assert not hasattr(simulation.report, "load_results")  # the folder reader has its own name
     assert "load_results_folder" in simulation.report.__all__
+
+
+@pytest.mark.parametrize(
+    ("outcome", "low", "high"), [("mql_acceptance_rate", 0.512, 0.531), ("bookings", 1.601e6, 1.648e6), ("bookings", 3.2e6, 5.5e6)]
+)
+def test_S1_5_heatmap_colour_bar_ticks_do_not_repeat(outcome, low, high):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+    import pandas as pd
+
+    from simulation import plots
+
+    cells = [(a, b) for a in (0.0, 0.5, 1.0) for b in (4, 24)]
+    values = np.linspace(low, high, len(cells))
+    runs = pd.DataFrame({"x": [a for a, _ in cells], "y": [b for _, b in cells], outcome: values})
+    ax = plots.parameter_heatmap(runs, "x", "y", outcome)
+    ax.figure.canvas.draw()
+    bar = ax.figure.axes[-1]
+    labels = [t.get_text() for t in bar.get_yticklabels() if t.get_text()]
+    assert len(labels) >= 2 and len(set(labels)) == len(labels), labels
+    assert not bar.get_ylabel().startswith("Mean mQL")  # S3: lower_first keeps acronyms
+    plt.close(ax.figure)
