@@ -682,6 +682,10 @@ def general_caveats(replications: int, horizon_days: Sequence[int], baseline: st
         "comparing agency and in-house SDR conversion was found.",
         "The friction index is the unweighted mean of nine components, each scaled to 0-1: a documented "
         "convention for comparing designs, not an empirical scale.",
+        "The model's funnel is checked against published benchmarks (orgsim validate; docs/model.md, "
+        "\"Validation\"), and it does not reproduce all of them: some stage-to-stage rates in the demand "
+        "waterfall sit outside the published ranges. Read the stage rates as the model's mechanics for comparing "
+        "designs, not as a prediction of your own funnel.",
         "The behavioural and work-time parameters (hours per touch, the bar below which a lead is rejected, how fast "
         "a waiting lead loses a rep's attention, how far distrust colours a lead, ...) are scenario fields like the "
         "levers: the tables below say which defaults rest on a published figure and which are assumptions.",
