@@ -253,21 +253,31 @@ def test_calibrate_never_overwrites_the_installed_calibration_without_force(tmp_
 
     shipped = CALIBRATION_FILE.read_bytes()
     monkeypatch.chdir(tmp_path)
-    # Asked to write the package's own file without --force: one line, exit 2, before any run.
-    assert main(["calibrate", "--out", str(CALIBRATION_FILE)]) == 2
-    assert "--force" in capsys.readouterr().err
-    assert CALIBRATION_FILE.read_bytes() == shipped
-
-    # The default: a new file in the working folder, and the message says how to use it.
+    # A stand-in for the five-minute fit; it never touches the package's file, whatever the CLI asks.
     fake = SimpleNamespace(
         procedure={"final_candidates": 1, "evaluations": 1, "final_replications": 1},
         objective=1.0,
         parameters={"sales.x": 1.0},
         fit=pd.DataFrame({"inside": [True], "use": ["fit"]}),
     )
+    asked: list[Path] = []
+
+    def write(result, out):
+        asked.append(Path(out))
+        if Path(out).resolve() != CALIBRATION_FILE.resolve():
+            Path(out).write_text("parameters: {}\n")
+
     monkeypatch.setattr(calibrate_module, "calibrate", lambda **kwargs: fake)
-    monkeypatch.setattr(calibrate_module, "write_calibration", lambda result, out: Path(out).write_text("parameters: {}\n"))
+    monkeypatch.setattr(calibrate_module, "write_calibration", write)
+
+    # Asked to write the package's own file without --force: one line, exit 2, before any run.
+    assert main(["calibrate", "--quiet", "--workers", "1", "--out", str(CALIBRATION_FILE)]) == 2
+    assert "--force" in capsys.readouterr().err
+    assert not asked and CALIBRATION_FILE.read_bytes() == shipped
+
+    # The default: a new file in the working folder, and the message says how to use it.
     assert main(["calibrate", "--quiet", "--workers", "1"]) == 0
+    assert asked and asked[-1].resolve() != CALIBRATION_FILE.resolve()
     out = capsys.readouterr().out
     written = list(tmp_path.glob("calibration-*.yaml"))
     assert len(written) == 1 and f"written to {written[0].name}" in out
