@@ -100,11 +100,7 @@ def compare(
 def _duplicate_names_message(given: Sequence[Scenario | str], names: list[str]) -> str:
     """Two designs with one name cannot be told apart in the results: say which, and how to fix it."""
     name = next(n for n in names if names.count(n) > 1)
-    which = [
-        "a Scenario object" if isinstance(s, Scenario) else repr(s)
-        for s, n in zip(given, names, strict=True)
-        if n == name
-    ]
+    which = ["a Scenario object" if isinstance(s, Scenario) else repr(s) for s, n in zip(given, names, strict=True) if n == name]
     return (
         f"two designs are named {name!r} ({' and '.join(which)}); results are labelled by name, so give each a "
         f"distinct one: scenario.with_overrides({{'name': '{name}_2', ...}}) in Python, or a different file name"

@@ -228,10 +228,25 @@ def test_S2_14_one_number_formatter_for_cli_and_report():
     assert plots.format_value(-0.0001, "win_rate", signed=True) == "0.0 pp"  # S3: no negative zero
 
     summary = pd.DataFrame(
-        {"scenario": ["a", "b"], "outcome": "bookings", "n": 3, "mean": [13.33e6, 14.9e6], "ci_low": [12.99e6, 13.1e6], "ci_high": [13.66e6, 16.0e6]}
+        {
+            "scenario": ["a", "b"],
+            "outcome": "bookings",
+            "n": 3,
+            "mean": [13.33e6, 14.9e6],
+            "ci_low": [12.99e6, 13.1e6],
+            "ci_high": [13.66e6, 16.0e6],
+        }
     )
     differences = pd.DataFrame(
-        {"scenario": ["b"], "reference": "a", "outcome": "bookings", "n": 3, "difference": [1.62e6], "ci_low": [-1859.0], "ci_high": [3.24e6]}
+        {
+            "scenario": ["b"],
+            "reference": "a",
+            "outcome": "bookings",
+            "n": 3,
+            "difference": [1.62e6],
+            "ci_low": [-1859.0],
+            "ci_high": [3.24e6],
+        }
     )
     table = cli.comparison_table(Comparison(pd.DataFrame(), summary, differences, "a"))
     row = table[table["design"] == "b"].iloc[0]

@@ -299,8 +299,7 @@ def write_compare_pdf(path: Path, context: dict[str, Any], charts: list[plots.Ch
                 widths,
                 shade,
                 note="Difference from the baseline on the same seeds, with its 95% interval. Green: the "
-                "interval excludes zero on the better side; red: on the worse side; unshaded: not resolved. "
-                + context["multiplicity"],
+                "interval excludes zero on the better side; red: on the worse side; unshaded: not resolved. " + context["multiplicity"],
             )
 
         for chart in charts:

@@ -683,7 +683,7 @@ def general_caveats(replications: int, horizon_days: Sequence[int], baseline: st
         "The friction index is the unweighted mean of nine components, each scaled to 0-1: a documented "
         "convention for comparing designs, not an empirical scale.",
         "The model's funnel is checked against published benchmarks (orgsim validate; docs/model.md, "
-        "\"Validation\"), and it does not reproduce all of them: some stage-to-stage rates in the demand "
+        '"Validation"), and it does not reproduce all of them: some stage-to-stage rates in the demand '
         "waterfall sit outside the published ranges. Read the stage rates as the model's mechanics for comparing "
         "designs, not as a prediction of your own funnel.",
         "The behavioural and work-time parameters (hours per touch, the bar below which a lead is rejected, how fast "
