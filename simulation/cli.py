@@ -121,8 +121,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     row = results.summary.iloc[0]
     print(f"{scenario.name} (seed {args.seed}, {scenario.horizon_days} working days)")
     for outcome in KEY_OUTCOMES:
-        unit = UNITS.get(outcome, "")
-        print(f"  {outcome:<28} {_fmt(float(row[outcome]), outcome):>12} {unit}")
+        unit = "" if UNITS.get(outcome) in ("USD", "hours") else UNITS.get(outcome, "")  # $ and h are in the value
+        print(f"  {outcome:<28} {_fmt(float(row[outcome]), outcome):>12} {unit}".rstrip())
     print(f"results written to {out}/ (summary and daily series, CSV and Parquet)")
     return 0
 
