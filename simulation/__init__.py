@@ -3,9 +3,10 @@ conversion and friction.
 
 The public API::
 
-    from simulation import load_scenario, run, compare
+    from simulation import load_scenario, run, compare, explain
     results = run("separate_targets", seed=1)
     results.summary, results.daily
+    explain("sla", "separate_targets").contributions  # A - B by lever group
 
 ``simulation.compare`` is always the function; the module that defines it is
 ``simulation.comparison`` (``Comparison``, ``DEFAULT_REPLICATIONS``, ``BASELINE``).
@@ -53,6 +54,8 @@ _EXPERIMENTS = {
     "summarize_results": "simulation.experiments.analysis",
     "paired_differences": "simulation.experiments.analysis",
     "analyze_sweep": "simulation.experiments.sensitivity",
+    "explain": "simulation.explanation",
+    "Explanation": "simulation.explanation",
 }
 __all__ += list(_EXPERIMENTS)
 

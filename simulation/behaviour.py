@@ -42,15 +42,17 @@ def logistic(x: np.ndarray | float) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-np.asarray(x, dtype=float)))
 
 
-def feedback_probability(shared_weight, utilisation, routine: bool, recent_meeting: bool, quarter_end: bool):
+def feedback_probability(shared_weight, utilisation, routine: bool, meeting_recency: float, quarter_end: bool, b) -> np.ndarray:
     """Chance that a person spends time on feedback about one lead (scalars or arrays).
 
     Benefit: the shared-revenue weight of the person's pay (better leads pay), a standing
-    feedback routine, a joint meeting in the last week. Cost: how busy the person is, more
-    so at quarter end. ``p = logistic(6 * (benefit - cost))`` (assumption).
+    feedback routine, a recent joint meeting (``meeting_recency``: 1 on the day, fading).
+    Cost: how busy the person is, more so at quarter end.
+    ``p = logistic(steepness * (benefit - cost))``; every constant is a behaviour parameter
+    (``b``: the scenario's behaviour section; all assumptions).
     """
-    benefit = 0.6 * np.asarray(shared_weight, dtype=float)
-    benefit = benefit + (0.35 if routine else 0.0)
-    benefit = benefit + (0.25 if recent_meeting else 0.0)
-    cost = 0.35 * np.minimum(utilisation, 1.5) * (1.5 if quarter_end else 1.0)
-    return 1.0 / (1.0 + np.exp(-6.0 * (benefit - cost)))
+    benefit = b.feedback_shared_benefit * np.asarray(shared_weight, dtype=float)
+    benefit = benefit + (b.feedback_routine_benefit if routine else 0.0)
+    benefit = benefit + b.feedback_meeting_benefit * meeting_recency
+    cost = b.feedback_busy_cost * np.minimum(utilisation, 1.5) * (1.5 if quarter_end else 1.0)
+    return 1.0 / (1.0 + np.exp(-b.feedback_steepness * (benefit - cost)))

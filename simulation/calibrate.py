@@ -1,7 +1,7 @@
 """Fit the calibrated parameters to the published targets (``orgsim calibrate``).
 
 The calibrated parameters are the scenario fields whose defaults are read from
-``simulation/calibration.yaml`` (``behaviour.accept_bar``, ``behaviour.recency_decay``,
+``simulation/calibration.yaml`` (``behaviour.accept_bar``, ``behaviour.min_task_yield``,
 ``behaviour.no_decision_base``, ``behaviour.no_decision_neglect``,
 ``behaviour.win_intercept``, ``leadership.quota_percentile``): no published figure gives
 their value directly, so they are chosen to make the model reproduce published patterns.
@@ -89,7 +89,7 @@ RIDGE = 0.1
 """Weight of the ridge toward the middle of each search interval."""
 PRECISION: dict[str, float] = {
     "behaviour.accept_bar": 0.001,
-    "behaviour.recency_decay": 0.0005,
+    "behaviour.min_task_yield": 0.0005,
     "behaviour.no_decision_base": 0.001,
     "behaviour.no_decision_neglect": 0.001,
     "behaviour.win_intercept": 0.001,

@@ -7,6 +7,7 @@ on stderr and exits with status 2; programming errors keep their tracebacks.
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 from datetime import datetime
 from pathlib import Path
@@ -80,6 +81,7 @@ def build_parser() -> argparse.ArgumentParser:
     p_cmp.add_argument("--out", type=Path, default=None, help="results folder (default runs/compare-TIMESTAMP)")
     p_cmp.add_argument("--format", choices=("table", "json", "csv"), default="table", help="what to print on stdout")
     p_cmp.add_argument("--no-charts", action="store_true", help="do not write the charts (PNG and SVG) into OUT/charts/")
+    p_cmp.add_argument("--explain", action="store_true", help=EXPLAIN_FLAG_HELP)
 
     p_rep = sub.add_parser("report", help="write a self-contained HTML report (and a PDF) from a compare or sweep folder")
     p_rep.add_argument("folder", type=Path, help="a results folder written by orgsim compare or orgsim sweep")
@@ -88,6 +90,7 @@ def build_parser() -> argparse.ArgumentParser:
     p_rep.add_argument("--force", action="store_true", help="overwrite existing report files")
     _add_experiment_commands(sub)
     _add_validation_commands(sub)
+    _add_explain_command(sub)
     return parser
 
 
@@ -171,6 +174,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
         "seed": args.seed,
         "baseline": result.baseline,
         "days": args.days,
+        "explain": args.explain,
         "version": __version__,
     }
     frames = {"runs": result.runs, "summary": result.summary, "differences": result.differences}
@@ -182,6 +186,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
         from .plots import write_compare_charts
 
         write_compare_charts(result.runs, result.differences, result.daily, out / "charts")
+    if args.explain:
+        _explain_compare(args, scenarios, result, out, workers)
     if args.format == "json":
         print(result.runs.to_json(orient="records"))
         return 0
@@ -535,6 +541,133 @@ def cmd_validate(args: argparse.Namespace) -> int:
 COMMANDS.update({"calibrate": cmd_calibrate, "validate": cmd_validate})
 
 
+# ---------------------------------------------------------------------------- explain: A - B lever group by lever group
+
+EXPLAIN_FLAG_HELP = (
+    "also decompose each design's difference from the baseline by lever group (Shapley values, as orgsim explain) "
+    "into OUT/explain.json, shown by orgsim report; off by default because it costs (2^k - 2) x replications extra "
+    "runs per design with k differing lever groups: 56 extra designs for the six presets, about 10x the runs of the "
+    "comparison itself"
+)
+
+
+def _add_explain_command(sub: argparse._SubParsersAction) -> None:
+    """The ``explain`` subcommand (see docs/experiments.md, "Explaining a difference")."""
+    from .explanation import DEFAULT_REPLICATIONS as reps
+
+    p = sub.add_parser("explain", help="decompose the difference between two designs by lever group (Shapley values)")
+    p.add_argument("a", help="design A: a preset name or a scenario YAML file")
+    p.add_argument("b", help="design B (the reference): A - B is explained")
+    p.add_argument("--replications", type=_positive, default=reps, help=f"runs per coalition of lever groups (default {reps})")
+    p.add_argument("--seed", type=_seed, default=0, help="root seed of the replications, as compare (default 0)")
+    p.add_argument("--workers", type=_positive, default=None, help="worker processes (default: all cores)")
+    p.add_argument("--days", type=_positive, default=None, help="working days to simulate (default: each design's horizon)")
+    p.add_argument("--by", choices=("group", "field"), default="group",
+                   help="players: lever groups (default) or every differing field on its own (finer; 2^fields coalitions)")
+    p.add_argument("--format", choices=("table", "json"), default="table", help="what to print on stdout")
+    p.add_argument("--out", type=Path, default=None, help="also write the JSON document to this file (must not exist)")
+
+
+def explain_table(result) -> dict[str, list[tuple[str, str, str]]]:
+    """Per outcome, printable rows (lever group, contribution [95% CI], share of the total): the total first,
+    then each lever group, largest first."""
+    tables = {}
+    for t in result.total.itertuples():
+        resolved = bool(t.ci_low > 0 or t.ci_high < 0)
+        rows = [(f"total ({result.a} - {result.b})", _explain_interval(t.mean, t.ci_low, t.ci_high, t.outcome),
+                 _explain_share(t.mean, t.mean, resolved))]
+        for c in result.contributions[result.contributions["outcome"] == t.outcome].itertuples():
+            rows.append((f"  {c.lever_group}", _explain_interval(c.mean, c.ci_low, c.ci_high, t.outcome),
+                         _explain_share(c.mean, t.mean, resolved)))
+        tables[t.outcome] = rows
+    return tables
+
+
+def _explain_interval(mean: float, low: float, high: float, outcome: str) -> str:
+    if math.isnan(mean):
+        return "n/a"
+    return f"{_fmt_signed(mean, outcome)} [{_fmt_signed(low, outcome)}, {_fmt_signed(high, outcome)}]"
+
+
+def _explain_share(mean: float, total: float, resolved: bool = True) -> str:
+    """A share of the total, shown only when the total is resolved (a share of nearly nothing says nothing)."""
+    return f"{100 * mean / total:.0f}%" if resolved and total and not math.isnan(total) and not math.isnan(mean) else ""
+
+
+def _print_rows(rows: list[tuple[str, str, str]], header: tuple[str, str, str]) -> None:
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(3)]
+    for r in [header, *rows]:
+        print(f"  {r[0]:<{widths[0]}}  {r[1]:<{widths[1]}}  {r[2]:>{widths[2]}}".rstrip())
+
+
+def _fmt_signed(value: float, outcome: str) -> str:
+    from .plots import format_value
+
+    return format_value(value, outcome, signed=True)
+
+
+def cmd_explain(args: argparse.Namespace) -> int:
+    from .explanation import explain
+
+    a, b = load_scenario(args.a), load_scenario(args.b)  # both validated before anything runs
+    if args.out is not None:
+        if args.out.exists():
+            raise OrgsimError(f"{args.out}: exists; choose another file name")
+        if not args.out.parent.exists():
+            raise OrgsimError(f"{args.out.parent}: no such folder for --out")
+    workers = args.workers or default_workers()
+    result = explain(a, b, replications=args.replications, seed=args.seed, workers=workers, days=args.days,
+                     progress=sys.stderr.isatty(), by=args.by)
+    document = result.to_json()
+    if args.out is not None:
+        args.out.write_text(document + "\n", encoding="utf-8")
+    for note in result.notes:
+        print(f"orgsim: note: {note}", file=sys.stderr)
+    if args.format == "json":
+        print(document)
+        return 0
+    k = len(result.groups)
+    kind = "lever group" if args.by == "group" else "field"
+    how = (f"exact Shapley values over {k} {kind}{'s' if k > 1 else ''} ({2 ** k} coalitions)" if result.method == "exact"
+           else f"Shapley values over {k} {kind}s estimated from {result.permutations} sampled orders")
+    print(f"{result.a} - {result.b}: {how} x {result.replications} replications on common random numbers "
+          f"(seed {result.seed}); means with 95% confidence intervals; contributions add up to the total.\n")
+    if args.by == "group" or result.notes:
+        print("lever groups that differ:" if args.by == "group" else "fields that differ, merged where needed:")
+        width = max(len(g) for g in result.groups)
+        for group, fields in result.groups.items():
+            print(f"  {group:<{width}}  {', '.join(fields)}")
+    else:
+        print(f"fields that differ: {', '.join(result.groups)}")
+    print()
+    sentences = result.sentences()
+    for outcome, rows in explain_table(result).items():
+        unit = f" ({UNITS[outcome]})" if outcome in UNITS else ""
+        print(f"{outcome}{unit}")
+        _print_rows(rows, ("lever group" if args.by == "group" else "field", "contribution [95% CI]", "share"))
+        print(f"  {sentences[outcome]}\n")
+    if args.out is not None:
+        print(f"JSON written to {args.out}")
+    return 0
+
+
+def _explain_compare(args: argparse.Namespace, scenarios, result: Comparison, out: Path, workers: int) -> None:
+    """``compare --explain``: each design against the baseline, into OUT/explain.json."""
+    from .explanation import explain_against_baseline, write_explain_json
+
+    by_name = {s.name: s for s in scenarios}
+    baseline = by_name.get(result.baseline) or load_scenario(args.baseline)
+    explanations = explain_against_baseline(scenarios, baseline, args.replications, args.seed, workers, args.days,
+                                            runs=result.runs, progress=sys.stderr.isatty())
+    write_explain_json(explanations, result.baseline, out / "explain.json")
+    for name, e in explanations.items():
+        for note in e.notes:
+            print(f"orgsim: note: {name}: {note}", file=sys.stderr)
+
+
+COMMANDS.update({"explain": cmd_explain})
+
+
 DRAWING_COMMANDS = {"compare", "report", "sweep", "sensitivity", "validate"}
 """Commands that write charts to files: the command line selects matplotlib's Agg backend for
 them. The library never changes the backend (a notebook's inline charts would stop showing)."""
@@ -562,3 +695,4 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())
+

@@ -9,11 +9,13 @@ Stages (the demand waterfall):
 
 ``INQUIRY``      a hand-raiser or campaign response scored below the MQL threshold (nurture)
 ``MQL``          passed marketing's threshold (or an agency-booked meeting), waiting for a first touch
+                 (a lead deemed accepted under an SLA stays here until someone touches it)
 ``SAL``          accepted by the person who first touched it; being contacted and qualified
 ``REJECTED``     rejected at first touch, with a reason code
 ``SQL``          qualified: an open opportunity owned by an AE
 ``WON`` / ``LOST`` / ``NO_DECISION``   the opportunity's outcome
-``RECYCLED``     accepted but not qualified (no contact after the allowed attempts, or no need)
+``RECYCLED``     accepted but not qualified (no contact: another attempt was not worth it; no need;
+                 or, for a lead deemed accepted under an SLA, a poor fit found at its first touch)
 ``NEVER_WORKED`` an MQL that aged out without a first touch
 """
 
@@ -47,7 +49,7 @@ class Source(IntEnum):
     INBOUND = 0  # hand-raiser (brand-driven)
     CAMPAIGN_BROAD = 1  # broad, low-intent demand-generation campaign
     CAMPAIGN_TARGETED = 2  # targeted demand-generation campaign
-    SDR_OUTBOUND = 3  # in-house SDR prospecting
+    SDR_OUTBOUND = 3  # in-house prospecting (SDRs, and AEs self-sourcing)
     AGENCY = 4  # meeting booked by an SDR agency
 
 
@@ -65,7 +67,7 @@ class Reason(IntEnum):
     BAD_FIT = 1  # rejected: the account is not a fit
     DUPLICATE = 2  # rejected: the account already has an open opportunity
     BELOW_DEFINITION = 3  # rejected: below the SLA's agreed MQL definition
-    NO_CONTACT = 4  # recycled: no contact after the allowed attempts
+    NO_CONTACT = 4  # recycled: not reached, and another attempt was not worth the rep's time
     NO_NEED = 5  # recycled: reached, no buying need
 
 
@@ -88,11 +90,13 @@ _COLUMNS: dict[str, tuple[type, float]] = {
     "sql_day": (np.int32, -1),
     "closed_day": (np.int32, -1),
     "speed_to_lead_hours": (np.float32, np.nan),
+    "reach_hours": (np.float32, np.nan),  # calendar hours from arrival until the buyer was reached (nan: an outbound conversation)
     # work
     "worker": (np.int32, -1),  # agent id of the first-touch owner
     "ae": (np.int32, -1),  # agent id of the AE who owns the opportunity
     "attempts": (np.int16, 0),
-    "max_attempts": (np.int16, 0),
+    "last_attempt_day": (np.int32, -1),
+    "deemed": (np.bool_, False),  # deemed accepted under an SLA (the reject window lapsed untouched)
     "contacted": (np.bool_, False),
     "reason": (np.int8, 0),
     "feedback_given": (np.bool_, False),
@@ -103,6 +107,7 @@ _COLUMNS: dict[str, tuple[type, float]] = {
     "close_day": (np.int32, -1),
     "attention_sum": (np.float32, 0.0),
     "enablement_use": (np.float32, 0.0),
+    "need": (np.float32, 0.0),  # the buyer's need at qualification (0: no current need)
 }
 
 

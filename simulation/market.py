@@ -12,9 +12,10 @@ awareness that builds with brand spend and decays slowly, and buying windows.
   Institute "95:5"). An out-of-market account's next entry day is drawn from a geometric
   distribution whose rate keeps that share in market in steady state; a window lasts
   ``buying_window_days``. Only comparisons run per day, no per-account draws.
-* **Awareness.** ``a += build * brand_spend * (1 - a) - decay * a`` per working day: brand
-  spend builds awareness slowly and it persists (Binet & Field: brand effects start about
-  six months in and last).
+* **Awareness.** ``a += build * S * (1 - a) - decay * a`` per working day, where ``S`` is
+  brand spend passed through a two-stage lag of ``behaviour.brand_lag_days`` per stage: a
+  change in brand spend starts to show after about two stages (six months at the default)
+  and persists (Binet & Field: brand effects begin about six months in and last).
 """
 
 from __future__ import annotations
@@ -46,16 +47,24 @@ class Awareness:
     ``1 - d`` so awareness stays in [0, 1].
     """
 
-    def __init__(self, initial: np.ndarray, decay: float, build_rate: float) -> None:
+    def __init__(self, initial: np.ndarray, decay: float, build_rate: float, lag_days: float = 1.0, spend_history: float = 0.0) -> None:
         self.initial = initial
         self._initial_mean = float(initial.mean()) if len(initial) else 0.0
         self.decay = decay
         self.build_rate = build_rate
         self.scale = 1.0  # P(t)
         self.offset = 0.0  # Q(t)
+        # Brand spend works through a two-stage lag (a gamma-shaped delay): a change in spend
+        # reaches awareness after about two stages of ``lag_days`` and then lasts. The stocks
+        # start at ``spend_history``, the spend the company has been making.
+        self.lag_days = max(float(lag_days), 1.0)
+        self.stock = [float(spend_history), float(spend_history)]
 
     def step(self, brand_spend_per_quarter: float) -> None:
-        gain = min(self.build_rate * brand_spend_per_quarter / 1e6, 1.0 - self.decay)
+        rate = 1.0 / self.lag_days
+        self.stock[0] += rate * (brand_spend_per_quarter - self.stock[0])
+        self.stock[1] += rate * (self.stock[0] - self.stock[1])
+        gain = min(self.build_rate * self.stock[1] / 1e6, 1.0 - self.decay)
         keep = 1.0 - gain - self.decay
         self.scale *= keep
         self.offset = self.offset * keep + gain
@@ -97,7 +106,13 @@ class Market:
         self.mean_deal_size = float(self.deal_size.mean())
         cycle = np.array([m.sales_cycle_days.smb, m.sales_cycle_days.mid_market, m.sales_cycle_days.enterprise])
         self.cycle_working_days = np.maximum(1.0, cycle * CALENDAR_TO_WORKING)[self.segment]
-        self.awareness = Awareness(_initial_awareness(m.awareness_initial, self.n, rng), b.awareness_decay, b.brand_build_rate)
+        # Before the run the company spent what sustains today's awareness (the same history
+        # for every design), so a design's brand budget shows only after the lag.
+        a0 = min(m.awareness_initial, 0.99)
+        history = b.awareness_decay * a0 / (1.0 - a0) / b.brand_build_rate * 1e6 if b.brand_build_rate > 0 else 0.0
+        self.awareness = Awareness(
+            _initial_awareness(m.awareness_initial, self.n, rng), b.awareness_decay, b.brand_build_rate, b.brand_lag_days, history
+        )
         self.open_opportunity = np.zeros(self.n, dtype=bool)
 
         # Buying windows: steady-state share s with window length D needs an entry

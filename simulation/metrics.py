@@ -1,12 +1,17 @@
 """Outcomes: the daily series and the one-row run summary, read from model state.
 
-The friction index is the unweighted mean of nine components, each in [0, 1]:
+The friction index is descriptive: the unweighted mean of seven groups of nine components,
+each in [0, 1], with one definition in every design. The three follow-up components
+(never worked, first-touch delay, late first touches) measure one thing -- slow or missing
+follow-up -- so they form one group and count once; every other component is its own group:
 
 ==========================  ================================================================
 ``mql_rejection_rate``      rejected / (accepted + rejected) marketing MQLs
 ``share_never_worked``      marketing MQLs that aged out untouched / MQLs resolved (touched or aged out)
 ``first_touch_delay``       median speed to lead / 72 hours, capped at 1
-``sla_breach_rate``         SLA breaches / MQLs meeting the agreed definition (0 without an SLA)
+``sla_breach_rate``         marketing MQLs first touched later than ``sla.first_touch_hours`` (the
+                            deadline an SLA would set; 24 h by default) or never touched / MQLs
+                            resolved -- the same standard whether or not an SLA names it
 ``blame_rate``              blame events / (2 x quarters elapsed), capped at 1
 ``feedback_withheld``       feedback withheld / feedback opportunities
 ``trust_deficit``           1 - mean of trust each way
@@ -28,6 +33,16 @@ from .market import SEGMENTS
 
 if TYPE_CHECKING:  # pragma: no cover
     from .model import OrgModel
+
+FRICTION_GROUPS = {
+    "rejection": ("mql_rejection_rate",),
+    "follow_up": ("share_never_worked", "first_touch_delay", "sla_breach_rate"),
+    "blame": ("blame_rate",),
+    "feedback": ("feedback_withheld",),
+    "trust": ("trust_deficit",),
+    "icp": ("icp_divergence",),
+    "enablement": ("enablement_unused",),
+}
 
 FRICTION_COMPONENTS = (
     "mql_rejection_rate",
@@ -103,7 +118,7 @@ def friction_components(model: OrgModel, days_elapsed: int, marketing_mqls: np.n
     touched = int((mask & (L.first_touch_day[:n] >= 0)).sum())
     speeds = L.speed_to_lead_hours[:n][mask & (L.first_touch_day[:n] >= 0)]
     median_speed = float(np.median(speeds)) if len(speeds) else 0.0
-    agreed = int((mask & (L.score[:n] >= s.sla.mql_definition_score)).sum())
+    late = int((mask & (L.first_touch_day[:n] >= 0) & (L.speed_to_lead_hours[:n] > s.sla.first_touch_hours)).sum())
     quarters = max(1.0, days_elapsed / model.quarter_days)
     fb_total = model.feedback_given + model.feedback_withheld
     trusts = [t for t in (sales_trust(model), marketing_trust(model)) if not np.isnan(t)]
@@ -114,7 +129,7 @@ def friction_components(model: OrgModel, days_elapsed: int, marketing_mqls: np.n
         "mql_rejection_rate": rejected / (accepted + rejected) if (accepted + rejected) else 0.0,
         "share_never_worked": never / (touched + never) if (touched + never) else 0.0,
         "first_touch_delay": min(1.0, median_speed / 72.0),
-        "sla_breach_rate": min(1.0, model.sla_breaches / agreed) if (s.sla.enabled and agreed) else 0.0,
+        "sla_breach_rate": (late + never) / (touched + never) if (touched + never) else 0.0,
         "blame_rate": min(1.0, model.blame_events / (2.0 * quarters)),
         "feedback_withheld": model.feedback_withheld / fb_total if fb_total else 0.0,
         "trust_deficit": 1.0 - float(np.mean(trusts)) if trusts else 0.0,
@@ -124,7 +139,9 @@ def friction_components(model: OrgModel, days_elapsed: int, marketing_mqls: np.n
 
 
 def friction_index(components: dict[str, float]) -> float:
-    return float(np.mean([components[c] for c in FRICTION_COMPONENTS]))
+    """Mean over the groups of the mean of each group's components (see the module docstring)."""
+    groups = [math.fsum(components[c] for c in members) / len(members) for members in FRICTION_GROUPS.values()]
+    return math.fsum(groups) / len(groups)
 
 
 class DailyRecorder:
@@ -216,7 +233,7 @@ def summarize(model: OrgModel) -> dict[str, float | int | str]:
         "mqls_accepted": accepted,
         "mqls_rejected": rejected,
         "mqls_never_worked": never,
-        "mqls_recycled": int((stage == Stage.RECYCLED).sum()),
+        "mqls_recycled": int((reached_mql & (stage == Stage.RECYCLED)).sum()),
         "sqls": sqls,
         "opportunities": sqls,
         "deals_won": won,
@@ -247,6 +264,7 @@ def summarize(model: OrgModel) -> dict[str, float | int | str]:
         "quota_attainment_share": model.ae_quarters_at_quota / model.ae_quarters if model.ae_quarters else float("nan"),
         "agency_meetings": int(model.agency_meetings),
         "mqls_deemed_accepted": int(model.deemed_accepted),
+        "mqls_overflowed": int(model.mqls_overflowed),
         "deals_pulled_in": int(model.deals_pulled_in),
         "pull_in_discounts": float(L.discount[:n][stage == Stage.WON].sum()),
         # Deals pulled in on the horizon's last day were due after it (a pull happens only on a

@@ -120,7 +120,7 @@ class Marketing(_Strict):
     )
     shared_revenue_weight: float = Field(0.0, ge=0, le=1, description="weight of shared revenue in marketers' pay")
     mql_target_per_quarter: float = Field(9000, ge=0, description="team MQL target per quarter")
-    default_mql_threshold: float = Field(0.5, ge=0, le=1, description="lead-score threshold used when the KPI gives no reason to move it")
+    default_mql_threshold: float = Field(0.5, ge=0, le=1, description="lead-score threshold marketers start with, before their first weekly decision (assumption)")
     min_mql_threshold: float = Field(0.05, ge=0, le=1, description="lowest threshold marketers can defend (assumption)")
     salary_usd: float = Field(140_000, ge=0, description="fully loaded annual cost per marketer (assumption)")
     cost_per_inquiry_broad_usd: float = Field(25, gt=0, description="programme cost of one broad-campaign response (assumption)")
@@ -161,6 +161,7 @@ class Agency(_Strict):
     price_per_meeting_usd: float = Field(600, ge=0, description="$300-1,500 per meeting [S]")
     retainer_per_sdr_month_usd: float = Field(5_000, ge=0, description="$3,000-8,000 per SDR-equivalent per month [S]")
     quality_bar: float = Field(0.3, ge=0, le=1, description="contractual minimum perceived fit of a booked meeting")
+    retainer_quality_floor: float = Field(0.5, ge=0, le=1, description="the bar an agency on a retainer holds itself to, to protect the renewal (assumption)")
     product_knowledge: float = Field(0.6, ge=0, le=1, description="agency SDR skill relative to in-house (assumption; no study found)")
     ramp_days: int = Field(15, ge=0, le=1000, description="agency ramp in working days (faster than in-house)")
 
@@ -179,6 +180,15 @@ class SDR(_Strict):
     tenure_days: int = Field(294, ge=1, le=10_000, description="mean tenure ~14 months (Bridge Group) in working days")
     salary_usd: float = Field(150_000, ge=0, description="fully loaded $130-200K a year [S2]")
     bonus_per_sql_usd: float = Field(150, ge=0, description="SDR variable pay per qualified opportunity (assumption)")
+    shared_revenue_weight: float = Field(0.0, ge=0, le=1, description="weight of shared team revenue in in-house SDRs' own pay plan (their feedback follows it)")
+    on_call_hours_per_day: float = Field(
+        0.0, ge=0, le=1000,
+        description="routing: team hours a day an on-call rota gives to first touches of leads arriving outside 9-to-5 (evenings, nights, weekends), taken from the inbound team's working hours (0: none)",
+    )
+    overflow_after_hours: float = Field(
+        48, ge=0, le=2000,
+        description="overflow routing: the SDR team takes new MQLs only up to what it can touch within this many hours (the rest go straight to AEs), and an MQL still untouched after it passes to an AE (0: no overflow; assumption)",
+    )
     agency: Agency = Field(default_factory=Agency)
 
 
@@ -190,7 +200,7 @@ class SLA(_Strict):
     first_touch_hours: float = Field(24, gt=0, le=2000, description="deadline for the first touch of an agreed MQL")
     min_attempts: int = Field(6, ge=1, le=20, description="contact attempts before a lead may be recycled (MIT/InsideSales: 6)")
     reject_window_days: int = Field(5, ge=1, le=60, description="working days sales has to accept or reject an agreed MQL (with a reason code); an untouched one is then deemed accepted and joins the contact queue")
-    breach_review: bool = Field(True, description="weekly review of breaches by both leaders")
+    breach_review: bool = Field(True, description="weekly review of breaches by both leaders: costs every rep review hours and raises the weight reps put on the deadline")
 
 
 class Collaboration(_Strict):
@@ -205,6 +215,10 @@ class Leadership(_Strict):
     """Leaders: their short-termism and the reorganisation cost of combining."""
 
     short_termism: float = Field(0.5, ge=0, le=1, description="how far a missed quarter moves budget out of brand (assumption)")
+    combined_blame_factor: float = Field(
+        0.3, ge=0, le=1,
+        description="under one CRO/CGO, blame between the functions' managers at this share of the rate between separate leaders (assumption)",
+    )
     reorg_transition_days: int = Field(63, ge=0, le=1000, description="working days of disruption after combining the org")
     reorg_capacity_loss: float = Field(0.15, ge=0, le=1, description="share of capacity lost at the start of the transition (assumption)")
     salary_usd: float = Field(350_000, ge=0, description="fully loaded annual cost per leader (assumption)")
@@ -225,9 +239,12 @@ class Work(_Strict):
     prospect_hours: float = Field(0.08, gt=0, le=8, description="one outbound dial or personalised email (assumption: ~12 an hour)")
     review_hours: float = Field(0.04, ge=0, le=8, description="triaging one newly assigned MQL, worked or not (assumption)")
     feedback_hours: float = Field(0.1, ge=0, le=8, description="telling marketing what happened to one lead, taken from the next day's lead hours (assumption: six minutes)")
-    attempt_share: float = Field(0.4, ge=0, le=1, description="most of a rep's lead time follow-up attempts may take (assumption)")
     deal_hours_per_day: float = Field(0.35, gt=0, le=8, description="hours an open opportunity needs per working day (assumption)")
-    default_attempts: int = Field(2, ge=1, le=20, description="attempts before giving up without an SLA (MIT/InsideSales: most reps stop after 1-2)")
+    max_attempts: int = Field(12, ge=1, le=50, description="longest contact cadence a CRM sequence allows; reps stop earlier when another attempt is not worth its time (assumption)")
+    qualify_hours: float = Field(0.5, ge=0, le=8, description="the qualification conversation with a reached buyer, taken from the next day's hours (assumption)")
+    discovery_hours: float = Field(1.5, ge=0, le=40, description="an AE's discovery meeting and preparation when an opportunity is handed over or self-sourced (assumption)")
+    ae_admin_share: float = Field(0.3, ge=0, lt=1, description="share of an AE's hours on internal work and admin (assumption; Salesforce State of Sales: reps spend ~30% of time selling)")
+    breach_review_hours: float = Field(0.5, ge=0, le=8, description="hours each SDR and AE spends in the weekly SLA breach review (assumption)")
     mql_max_age_days: int = Field(21, ge=1, le=1000, description="working days before an untouched MQL is dead (~30 calendar days, HBR 2011's window)")
     sal_max_age_days: int = Field(30, ge=1, le=1000, description="working days before an unreached accepted lead is recycled (assumption)")
 
@@ -244,7 +261,20 @@ class Behaviour(_Strict):
     response_decay_persistent_share: float = Field(
         0.35, ge=0, le=1, description="share of qualification that does not decay with response time (assumption)"
     )
-    contact_rate_per_attempt: float = Field(0.3, ge=0, le=1, description="probability one attempt reaches the buyer (assumption)")
+    contact_rate_first: float = Field(0.35, ge=0, le=1, description="probability the first call or email of a fresh lead reaches the buyer (assumption)")
+    contact_attempt_decay: float = Field(
+        0.8, ge=0, le=1, description="each further attempt's contact probability relative to the one before (assumption; MIT/InsideSales: contact rates fall with attempts)"
+    )
+    contact_age_halflife_days: float = Field(
+        3.0, gt=0, le=1000, description="working days over which a lead's contact probability halves (assumption; MIT/InsideSales: contact odds fall fast with time)"
+    )
+    min_task_yield: float = Field(
+        default_factory=lambda: calibrated("behaviour.min_task_yield", 0.02), ge=0, le=1,
+        description="lowest expected qualified opportunities per hour a rep spends time on when nothing better is open (calibrated to HBR 2011's response times and Sabnis' never-pursued share)",
+    )
+    breach_aversion: float = Field(
+        0.05, ge=0, le=10, description="what avoiding one SLA breach is worth to a rep, in qualified-opportunity equivalents, before breach reviews raise it (assumption)"
+    )
     score_noise_initial: float = Field(0.25, ge=0, le=2, description="sd of marketing's lead score error before feedback")
     feedback_learning: float = Field(0.004, ge=0, le=1, description="score-noise reduction per piece of feedback (assumption)")
     icp_divergence: float = Field(0.35, ge=0, le=1, description="distance between marketing's and sales' ICP at zero strategy clarity")
@@ -259,10 +289,6 @@ class Behaviour(_Strict):
     )
     junk_prior: float = Field(0.1, ge=0, le=1, description="what a rep who distrusts marketing believes any of its leads is worth (assumption)")
     perception_noise: float = Field(0.1, ge=0, le=2, description="sd of an in-house rep's judgement of fit (assumption)")
-    recency_decay: float = Field(
-        default_factory=lambda: calibrated("behaviour.recency_decay", 0.97), gt=0, le=1,
-        description="daily fall in a waiting lead's appeal to a rep (calibrated to HBR 2011's response-time distribution)",
-    )
     qualify_base: float = Field(0.85, ge=0, le=1, description="chance a reached, in-market buyer qualifies at full intent (assumption)")
     out_of_market_need: float = Field(0.06, ge=0, le=1, description="qualification chance of a buyer with no current need (assumption)")
     cold_contact_rate: float = Field(0.15, ge=0, le=1, description="a cold dial or email reaches a person (assumption; industry connect rates 5-15%)")
@@ -276,7 +302,27 @@ class Behaviour(_Strict):
     targeted_in_market_response: float = Field(15.0, ge=0, le=100, description="extra response of in-market accounts to targeted campaigns (assumption: intent data)")
     belief_learning: float = Field(0.02, ge=0, le=1, description="weight of one piece of feedback in a marketer's belief about a source (assumption)")
     icp_learning: float = Field(0.002, ge=0, le=1, description="share of the ICP gap closed per piece of feedback (assumption)")
-    ae_reservation: float = Field(0.12, ge=0, le=1, description="lowest believed lead quality an AE spends a touch on (assumption)")
+    ae_shared_weight_reservation_cut: float = Field(
+        0.5, ge=0, le=1, description="how far a team-revenue component in AE pay lowers the yield an AE asks of marketing's leads (assumption)"
+    )
+    agency_noise_extra: float = Field(0.35, ge=0, le=2, description="extra sd of an agency SDR's judgement of fit at no product knowledge and quality (assumption)")
+    reason_code_trust_value: float = Field(
+        0.5, ge=0, le=1, description="how marketers experience a rejection that comes with a reason code (0 bad, 1 good; assumption: neutral)"
+    )
+    feedback_steepness: float = Field(6.0, ge=0, le=50, description="steepness of the feedback decision's logistic (assumption)")
+    feedback_shared_benefit: float = Field(0.6, ge=0, le=5, description="feedback benefit per unit of shared-revenue pay weight (assumption)")
+    feedback_routine_benefit: float = Field(0.35, ge=0, le=5, description="feedback benefit of a standing feedback routine (assumption)")
+    feedback_meeting_benefit: float = Field(0.25, ge=0, le=5, description="feedback benefit of a joint meeting in the last week (assumption)")
+    feedback_busy_cost: float = Field(0.35, ge=0, le=5, description="feedback cost per unit of utilisation, x1.5 at quarter end (assumption)")
+    meeting_enablement_lift: float = Field(0.2, ge=0, le=5, description="extra enablement use right after a joint meeting (assumption)")
+    meeting_memory_days: float = Field(10.0, gt=0, le=1000, description="working days over which a joint meeting's effects fade (e-folding; assumption)")
+    no_decision_no_need: float = Field(
+        0.35, ge=0, le=1, description="extra no-decision chance of an opportunity whose buyer had no current need when qualified (assumption; CSO Insights: no decision 20.7%)"
+    )
+    win_need: float = Field(1.0, ge=0, le=10, description="logit win gain from the buyer's need and intent at qualification (assumption)")
+    brand_lag_days: float = Field(
+        63.0, ge=1, le=1000, description="working days per stage of the two-stage lag between brand spend and awareness: effects begin ~2 stages (about six months) in (Binet & Field)"
+    )
     quarter_end_deal_boost: float = Field(1.6, ge=1, le=5, description="extra late-stage deal time at quarter end, relative to need (assumption; Oyer 1998, Larkin 2014)")
     no_decision_base: float = Field(
         default_factory=lambda: calibrated("behaviour.no_decision_base", 0.20), ge=0, le=1,

@@ -607,12 +607,16 @@ def summarize_targets(targets: TargetSet, runs: pd.DataFrame, confidence: float 
 def model_fingerprint() -> str:
     """A hash of the model's code, the presets and the targets: the calibration is stale when it changes.
 
-    Covers the model (scenario, market, leads, behaviour, model, metrics, runner, agents),
+    Covers the model (scenario, market, leads, behaviour, model and its submodel modules, metrics,
+    runner, agents),
     the preset files and ``targets.yaml``; not this module's report code.
     """
     root = Path(__file__).resolve().parent
     files = sorted([*root.glob("*.py"), *(root / "agents").glob("*.py"), *(root.parent / "scenarios").glob("*.yaml"), TARGETS_FILE])
-    keep = {"model.py", "market.py", "leads.py", "behaviour.py", "metrics.py", "scenario.py", "runner.py", "targets.yaml"}
+    keep = {
+        "model.py", "market.py", "leads.py", "behaviour.py", "metrics.py", "scenario.py", "runner.py", "targets.yaml",
+        "campaigns.py", "lead_work.py", "deals.py", "feedback.py", "leadership.py", "schedule.py",
+    }
     digest = hashlib.sha256()
     for path in files:
         if path.parent.name in ("agents", "scenarios") or path.name in keep:
@@ -1371,12 +1375,16 @@ UNITS: dict[str, str] = {
     "sdr.tenure_days": "working days",
     "sdr.salary_usd": "USD per year",
     "sdr.bonus_per_sql_usd": "USD per SQL",
+    "sdr.shared_revenue_weight": "weight (0-1)",
+    "sdr.on_call_hours_per_day": "team hours per day",
+    "sdr.overflow_after_hours": "calendar hours",
     "sdr.agency.price_model": "choice",
     "sdr.agency.price_per_meeting_usd": "USD per meeting",
     "sdr.agency.retainer_per_sdr_month_usd": "USD per SDR-month",
     "sdr.agency.quality_bar": "perceived fit (0-1)",
     "sdr.agency.product_knowledge": "skill multiplier (0-1)",
     "sdr.agency.ramp_days": "working days",
+    "sdr.agency.retainer_quality_floor": "perceived fit (0-1)",
     "sla.enabled": "yes/no",
     "sla.mql_definition_score": "lead score (0-1)",
     "sla.first_touch_hours": "calendar hours",
@@ -1387,6 +1395,7 @@ UNITS: dict[str, str] = {
     "collaboration.feedback_routine": "yes/no",
     "collaboration.shared_icp": "yes/no",
     "leadership.short_termism": "0-1 scale",
+    "leadership.combined_blame_factor": "share of the separate-leader rate",
     "leadership.reorg_transition_days": "working days",
     "leadership.reorg_capacity_loss": "share of capacity",
     "leadership.salary_usd": "USD per year",
@@ -1399,9 +1408,12 @@ UNITS: dict[str, str] = {
     "work.prospect_hours": "hours per prospect",
     "work.review_hours": "hours per MQL",
     "work.feedback_hours": "hours per piece of feedback",
-    "work.attempt_share": "share of lead hours",
     "work.deal_hours_per_day": "hours per deal per working day",
-    "work.default_attempts": "contact attempts",
+    "work.max_attempts": "contact attempts",
+    "work.qualify_hours": "hours per reached buyer",
+    "work.discovery_hours": "hours per opportunity",
+    "work.ae_admin_share": "share of AE hours",
+    "work.breach_review_hours": "hours per rep per week",
     "work.mql_max_age_days": "working days",
     "work.sal_max_age_days": "working days",
     "behaviour.trust_initial_sales_in_marketing": "trust (0-1)",
@@ -1411,7 +1423,11 @@ UNITS: dict[str, str] = {
     "behaviour.meeting_trust_gain": "share of trust gap per meeting",
     "behaviour.distrust_bias": "perceived fit (0-1)",
     "behaviour.response_decay_persistent_share": "share of qualification",
-    "behaviour.contact_rate_per_attempt": "probability per attempt",
+    "behaviour.contact_rate_first": "probability (first attempt, fresh lead)",
+    "behaviour.contact_attempt_decay": "multiplier per attempt",
+    "behaviour.contact_age_halflife_days": "working days",
+    "behaviour.min_task_yield": "SQLs per hour",
+    "behaviour.breach_aversion": "SQL equivalents per breach",
     "behaviour.score_noise_initial": "lead score sd",
     "behaviour.feedback_learning": "per piece of feedback",
     "behaviour.icp_divergence": "attribute units",
@@ -1423,7 +1439,6 @@ UNITS: dict[str, str] = {
     "behaviour.accept_bar": "perceived fit (0-1)",
     "behaviour.junk_prior": "believed lead quality (0-1)",
     "behaviour.perception_noise": "perceived fit sd",
-    "behaviour.recency_decay": "factor per working day",
     "behaviour.qualify_base": "probability",
     "behaviour.out_of_market_need": "probability",
     "behaviour.cold_contact_rate": "probability per attempt",
@@ -1437,7 +1452,19 @@ UNITS: dict[str, str] = {
     "behaviour.targeted_in_market_response": "relative response",
     "behaviour.belief_learning": "weight per piece of feedback",
     "behaviour.icp_learning": "share of ICP gap per piece of feedback",
-    "behaviour.ae_reservation": "believed lead quality (0-1)",
+    "behaviour.ae_shared_weight_reservation_cut": "share per unit of weight",
+    "behaviour.agency_noise_extra": "perceived fit sd",
+    "behaviour.reason_code_trust_value": "experience (0-1)",
+    "behaviour.feedback_steepness": "logistic slope",
+    "behaviour.feedback_shared_benefit": "benefit per unit of weight",
+    "behaviour.feedback_routine_benefit": "benefit",
+    "behaviour.feedback_meeting_benefit": "benefit",
+    "behaviour.feedback_busy_cost": "cost per unit of utilisation",
+    "behaviour.meeting_enablement_lift": "share of use",
+    "behaviour.meeting_memory_days": "working days",
+    "behaviour.no_decision_no_need": "probability",
+    "behaviour.win_need": "logit per unit of need",
+    "behaviour.brand_lag_days": "working days per stage",
     "behaviour.quarter_end_deal_boost": "multiplier",
     "behaviour.no_decision_base": "probability",
     "behaviour.no_decision_neglect": "probability",

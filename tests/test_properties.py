@@ -122,8 +122,12 @@ def check_stage_semantics(model: OrgModel) -> None:
     assert np.all(touch[rejected] >= 0), "rejection happens at first touch"
     assert np.all(np.isin(L.reason[:n][rejected], [Reason.BAD_FIT, Reason.DUPLICATE, Reason.BELOW_DEFINITION]))
     recycled = stage == Stage.RECYCLED
-    assert np.all(np.isin(L.reason[:n][recycled], [Reason.NO_CONTACT, Reason.NO_NEED, Reason.DUPLICATE]))
-    assert np.all(sal_day[recycled] >= 0), "only accepted leads are recycled"
+    deemed = L.deemed[:n]
+    assert np.all(np.isin(L.reason[:n][recycled], [Reason.NO_CONTACT, Reason.NO_NEED, Reason.DUPLICATE, Reason.BAD_FIT]))
+    # Only accepted leads are recycled -- or a lead deemed accepted under an SLA that its first
+    # touch found a poor fit (it can no longer be rejected).
+    assert np.all((sal_day[recycled] >= 0) | deemed[recycled]), "only accepted leads are recycled"
+    assert np.all(deemed[recycled & (L.reason[:n] == Reason.BAD_FIT)])
     assert np.all(sal_day[stage == Stage.SAL] >= 0)
     assert np.all(sql_day[opp] >= 0) and np.all(L.ae[:n][opp] >= 0) and np.all(L.value[:n][opp] > 0)
     assert np.all(np.isin(L.ae[:n][opp], model.ae_ids)), "every opportunity is owned by an AE"
@@ -131,12 +135,17 @@ def check_stage_semantics(model: OrgModel) -> None:
     speed = L.speed_to_lead_hours[:n]
     touched = touch >= 0
     assert np.all(speed[touched] >= 0)
-    # Untouched leads have no response time -- except agreed MQLs deemed accepted when an
-    # SLA's reject window lapsed (accepted without a touch): theirs runs to that day.
-    deemed = ~touched & (sal_day >= 0) & (mql_day >= 0) & is_marketing(L.source[:n])
-    assert np.all(np.isnan(speed[~touched & ~deemed]))
-    assert np.all(speed[deemed] > 0)
+    # Untouched leads have no response time, deemed-accepted ones included: being deemed
+    # accepted is not work done (such a lead stays in the first-touch queue).
+    assert np.all(np.isnan(speed[~touched]))
     assert deemed.sum() == model.deemed_accepted
+    assert np.all(is_marketing(L.source[:n][deemed]))
+    assert np.all(L.score[:n][deemed] >= model.settings.sla.mql_definition_score)
+    # A lead first touched was reached no earlier than the touch; every contact attempt is counted.
+    reached = L.contacted[:n] & touched & (sal_day >= 0)
+    assert np.all(L.reach_hours[:n][reached] >= speed[reached] - 1e-4)
+    assert np.all(L.attempts[:n][touched & (stage == Stage.SAL) & ~L.contacted[:n]] >= 1)
+    assert np.all(L.attempts[:n] <= model.settings.work.max_attempts)
     # One open opportunity per account at any time.
     open_opp_accounts = L.account[:n][stage == Stage.SQL]
     assert len(np.unique(open_opp_accounts)) == len(open_opp_accounts)

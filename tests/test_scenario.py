@@ -43,7 +43,7 @@ BAD_FILES = {
     "fractional headcount": ("sales:\n  ae_headcount: 2.5\n", "sales.ae_headcount", "2.5"),
     "bool for a number": ("sdr:\n  headcount: true\n", "sdr.headcount", "True"),
     "probability above 1": ("market:\n  in_market_share: 1.5\n", "market.in_market_share", "<= 1"),
-    "probability below 0": ("behaviour:\n  contact_rate_per_attempt: -0.1\n", "behaviour.contact_rate_per_attempt", ">= 0"),
+    "probability below 0": ("behaviour:\n  contact_rate_first: -0.1\n", "behaviour.contact_rate_first", ">= 0"),
     "weight above 1": ("marketing:\n  shared_revenue_weight: 2\n", "marketing.shared_revenue_weight", "<= 1"),
     "negative headcount": ("sdr:\n  headcount: -1\n", "sdr.headcount", ">= 0"),
     "negative budget": ("marketing:\n  budget_per_quarter_usd: -5000\n", "marketing.budget_per_quarter_usd", ">= 0"),

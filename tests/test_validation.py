@@ -248,7 +248,7 @@ def test_shipped_targets_cover_the_published_patterns():
     assert {t.use for t in targets} == {"fit", "check"}
     assert set(targets.parameters) == {
         "behaviour.accept_bar",
-        "behaviour.recency_decay",
+        "behaviour.min_task_yield",
         "behaviour.no_decision_base",
         "behaviour.no_decision_neglect",
         "behaviour.win_intercept",

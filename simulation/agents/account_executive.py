@@ -5,9 +5,13 @@ Decision rules (the same in every design):
 * **Time.** Open deals come first (they carry the AE's commission); leads get the hours
   left. In the last ``quarter_end_window_days`` of a quarter an AE below quota gives
   late-stage deals extra time (deal bunching: Oyer 1998, Larkin 2014), so new leads wait.
-* **Which leads.** A lead is worth a touch if its believed quality clears the AE's
-  reservation, which rises at quarter end and falls with the shared-revenue weight of
-  the AE's pay (a team component makes marketing's leads worth more to the AE).
+* **Which leads.** A lead task (a first touch, one more attempt) is worth doing if its
+  expected yield clears the AE's reservation -- the AE's own prospecting yield where the
+  pay plan rewards self-sourcing -- which rises at quarter end and falls with the
+  shared-revenue weight of the AE's pay (a team component makes marketing's leads worth
+  more to the AE). Hours left after deals and leads go to self-sourcing (prospecting).
+* **Load.** ``work.ae_admin_share`` of the day goes to internal work; discovery meetings
+  and qualification calls take hours from the next day.
 * **Feedback.** Feedback on a rejected, recycled or lost marketing lead costs time; it is
   given with a probability that rises with its benefit to the AE (shared revenue weight,
   a feedback routine, a recent joint meeting) and falls with time pressure.
@@ -67,6 +71,8 @@ class AccountExecutive(Person):
         self.breaches_this_week = 0
         self.trust_agency = 0.5
         self.works_inbound = False
+        self.outbound_yield = s.behaviour.outbound_prior_sql_per_hour
+        self.outbound_reserved = 0.0
 
     # ------------------------------------------------------------------ decisions
     def quota_gap(self) -> float:
@@ -77,14 +83,19 @@ class AccountExecutive(Person):
     def at_quarter_end(self) -> bool:
         return self.model.days_left_in_quarter <= self.model.settings.sales.quarter_end_window_days
 
-    def reservation(self) -> float:
-        pressure = 1.0 + (self.quota_gap() if self.at_quarter_end() else 0.0)
-        return self.model.settings.behaviour.ae_reservation * (1.0 - 0.5 * self.model.settings.sales.shared_revenue_weight) * pressure
+    def prospects_with_free_hours(self) -> bool:
+        """Free hours go to self-sourcing when the pay plan pays on what it yields."""
+        s = self.model.settings.sales
+        return s.commission_rate > 0 or s.shared_revenue_weight > 0
 
-    def max_attempts(self) -> int:
-        sla = self.model.settings.sla
-        default = self.model.settings.work.default_attempts
-        return max(default, sla.min_attempts) if sla.enabled else default
+    def reservation(self) -> float:
+        """Lowest expected yield (qualified opportunities per hour) worth a lead task: the
+        AE's own prospecting yield where the pay plan rewards it, raised at quarter end by the
+        quota gap and lowered by a team-revenue component (marketing's leads pay the AE too)."""
+        b = self.model.settings.behaviour
+        base = max(b.min_task_yield, self.outbound_yield) if self.prospects_with_free_hours() else b.min_task_yield
+        pressure = 1.0 + (self.quota_gap() if self.at_quarter_end() else 0.0)
+        return base * (1.0 - b.ae_shared_weight_reservation_cut * self.model.settings.sales.shared_revenue_weight) * pressure
 
     def utilisation(self) -> float:
         """Share of today's hours committed: all of them if the AE also works the inbound queue."""
@@ -104,13 +115,16 @@ class AccountExecutive(Person):
         return pull_in_choices(values, self.bookings_this_quarter, self.quota, s.accelerator, s.pull_in_discount, s.shared_revenue_weight)
 
     def enablement_use(self) -> float:
-        """Share of available enablement content used: proportional to trust (plus joint work)."""
-        joint = 0.2 if self.model.settings.collaboration.joint_meeting_every_days > 0 else 0.0
+        """Share of available enablement content used: proportional to trust, lifted for a
+        while after a joint meeting (the lift fades with the days since the last one)."""
+        b = self.model.settings.behaviour
+        joint = b.meeting_enablement_lift * np.exp(-self.model.days_since_meeting / b.meeting_memory_days)
         return min(1.0, self.trust * (1.0 + joint))
 
     def step(self) -> None:
         model = self.model
-        hours = max(0.0, self.available_hours() - model.meeting_hours_today)
+        admin = 1.0 - model.settings.work.ae_admin_share
+        hours = max(0.0, self.available_hours() * admin - model.meeting_hours_today)
         self.capacity_hours = hours
         per_deal = model.settings.work.deal_hours_per_day
         need = self.late_deals * per_deal
@@ -122,3 +136,4 @@ class AccountExecutive(Person):
         self.attention_other = other_hours / other_need if other_need > 0 else 1.0
         self.deal_hours = late_hours + other_hours
         self.lead_hours = hours - self.deal_hours
+        self.outbound_hours = 0.0  # free hours after the day's lead work (``OrgModel.work_leads``)

@@ -38,8 +38,12 @@ class Person(mesa.Agent):
         return min(1.0, 0.25 + 0.75 * max(tenure, 0) / self.ramp_days)
 
     def available_hours(self) -> float:
-        """Today's effective working hours: ramp, morale and any reorganisation disruption."""
-        return self.hours_per_day * self.ramp() * (0.85 + 0.15 * self.morale) * self.model.transition_factor
+        """Today's effective working hours: ramp, morale and any reorganisation disruption,
+        less the hours yesterday's work carried into today (qualification calls, discovery
+        meetings, feedback, breach reviews)."""
+        hours = self.hours_per_day * self.ramp() * (0.85 + 0.15 * self.morale) * self.model.transition_factor
+        due = self.model._hours_due
+        return max(hours - (due[self.unique_id] if self.unique_id < len(due) else 0.0), 0.0)
 
     def adjust_trust(self, delta: float) -> None:
         self.trust = min(1.0, max(0.0, self.trust + delta))
@@ -48,13 +52,24 @@ class Person(mesa.Agent):
         self.morale = min(1.0, max(0.0, self.morale + delta))
 
     def pay_shared_weight(self) -> float:
-        """Weight of shared revenue in this person's pay."""
+        """Weight of shared revenue in this person's own pay plan."""
         s = self.model.settings
+        if self.role == "sdr":
+            return 0.0 if self.function == "agency" else s.sdr.shared_revenue_weight
         if self.function == "marketing":
             return 1.0 if s.marketing.kpi == "revenue" else s.marketing.shared_revenue_weight
         if self.function == "sales":
             return s.sales.shared_revenue_weight
         return 0.0
+
+    # Prospecting yield: expected qualified opportunities per hour of outbound, learned.
+    outbound_yield = 0.0
+    outbound_hours = 0.0
+
+    def learn_outbound_yield(self, sql_expected: float) -> None:
+        """Learn the yield of prospecting per hour (exponential smoothing over days)."""
+        if self.outbound_hours > 0:
+            self.outbound_yield = 0.9 * self.outbound_yield + 0.1 * sql_expected / self.outbound_hours
 
     def utilisation(self) -> float:
         return 1.0

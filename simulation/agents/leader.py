@@ -13,8 +13,9 @@ Quarterly decision rules (the same for every leader):
 * **Blame.** A leader with another function beside them blames it after a quarter with a
   grievance (own target missed, or the other side's failure: marketing's leads never
   worked, or junk leads rejected) with probability ``min(1, 2 * grievance * (1 - trust))``.
-  Blame lowers trust on both sides (see ``Model.blame``). A leader over both functions
-  has no other function to blame.
+  Blame lowers trust on both sides (see ``Model.blame``). Under a leader over both
+  functions the functions' managers still blame each other over the same grievances, at
+  ``leadership.combined_blame_factor`` of that rate.
 """
 
 from __future__ import annotations
@@ -63,13 +64,18 @@ class Leader(Person):
             own = (1 - self.revenue_weight) * own + self.revenue_weight * rev
         return float(own)
 
+    def _side_grievance(self, q: dict, side: str) -> float:
+        """The other function's failure as one side sees it: marketing's leads never worked
+        (marketing's complaint) or marketing's leads rejected as junk (sales')."""
+        lead = self.model.settings.leadership
+        if side == "marketing":
+            return max(0.0, q["never_worked_share"] - lead.never_worked_tolerance)
+        return max(0.0, q["rejection_share"] - lead.rejection_tolerance)
+
     def grievance(self, q: dict) -> float:
         """How much this leader has to complain about, in [0, 1]."""
         missed = max(0.0, 1.0 - self.attainment)
-        if self.title == "cmo":
-            other = max(0.0, q["never_worked_share"] - self.model.settings.leadership.never_worked_tolerance)
-        else:
-            other = max(0.0, q["rejection_share"] - self.model.settings.leadership.rejection_tolerance)
+        other = self._side_grievance(q, "marketing" if self.title == "cmo" else "sales")
         return min(1.0, max(missed, other))
 
     def review_quarter(self, q: dict) -> None:
@@ -77,10 +83,17 @@ class Leader(Person):
         model = self.model
         self.attainment = self.own_attainment(q)
         self.adjust_morale(0.1 if self.attainment >= 1 else -0.1)
+        rng = model.streams["people"]
         if self.title == "cro":
-            return  # no other function to blame
+            # One leader over both: the functions' managers still blame each other, at a
+            # lower rate (``leadership.combined_blame_factor``).
+            factor = model.settings.leadership.combined_blame_factor
+            for side, grievance in (("marketing", self._side_grievance(q, "marketing")), ("sales", self._side_grievance(q, "sales"))):
+                if rng.random() < factor * min(1.0, 2.0 * grievance * (1.0 - self.trust)):
+                    model.blame(self, side)
+            return
         p_blame = min(1.0, 2.0 * self.grievance(q) * (1.0 - self.trust))
-        if model.streams["people"].random() < p_blame:
+        if rng.random() < p_blame:
             model.blame(self)
 
     def plan_quarter(self, q: dict | None) -> None:

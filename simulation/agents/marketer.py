@@ -7,7 +7,8 @@ that maximises the expected value of *their own* pay plan:
     U = (1 - w_shared) * own_kpi + w_shared * expected_revenue / revenue_target
 
 where ``own_kpi`` is MQL volume against target (``mql_volume``), MQLs meeting the agreed
-SLA definition (``sla_mqls``), revenue (``revenue``) or nothing lead-related (``brand``).
+SLA definition (``sla_mqls``) or revenue (``revenue``). A marketer measured on ``brand`` has
+nothing at stake in leads and sends what they believe sales can use (expected revenue).
 Expected revenue uses the marketer's *beliefs*: the share of good leads per source
 (learned from sales feedback, optimistic before any), and the number of leads sales can
 work (unknown -- "they'll work everything" -- unless an SLA, a feedback routine or joint
@@ -54,11 +55,10 @@ class Marketer(Person):
         return m.cost_per_inquiry_broad_usd if source == Source.CAMPAIGN_BROAD else m.cost_per_inquiry_targeted_usd
 
     def _threshold_floor(self) -> float:
-        s = self.model.settings
-        floor = s.marketing.min_mql_threshold
-        if s.sla.enabled:
-            floor = max(floor, s.sla.mql_definition_score)  # the SLA binds what may be sent
-        return floor
+        # Under an SLA marketing may still send leads below the agreed definition; sales may
+        # reject them with the reason "below definition", and they do not count toward an
+        # SLA-MQL KPI. Whether marketing sends them is the marketer's decision.
+        return self.model.settings.marketing.min_mql_threshold
 
     def expected_utility(self, thresholds: np.ndarray, broad_shares: np.ndarray) -> np.ndarray:
         """Expected pay-plan value for each (threshold, broad share) pair, from beliefs.
@@ -110,14 +110,16 @@ class Marketer(Person):
         else:  # brand: nothing lead-related in the pay plan
             own = np.zeros_like(volume)
         shared = revenue / model.revenue_target_per_marketer
+        if self.kpi == "brand":
+            # With nothing at stake in leads, a marketer sends what they believe sales can use:
+            # their only visible success is leads that turn into revenue (a decision rule, the
+            # same in every design; it replaces a fixed default threshold).
+            return revenue / model.revenue_target_per_marketer
         return (1.0 - self.shared_weight) * own + self.shared_weight * shared
 
     def decide(self) -> None:
         """Pick threshold and campaign mix maximising expected pay (ties: the better leads)."""
         if not self.score_samples:
-            return
-        if self.kpi == "brand" and self.shared_weight == 0.0:
-            # No lead target: keep the agreed/default threshold and a neutral mix.
             return
         floor = self._threshold_floor()
         grid = THRESHOLD_GRID[THRESHOLD_GRID >= floor - 1e-9]
@@ -163,7 +165,7 @@ class Marketer(Person):
         model = self.model
         if model.day % 5 == 0:
             self.decide()
-        budget_today = model.dg_budget_per_marketer_quarter / model.quarter_days * model.transition_factor
+        budget_today = model.dg_budget_per_marketer_quarter / model.quarter_days
         rng = model.streams["marketing"]
         n_broad = rng.poisson(budget_today * self.broad_share / self.cost_per_inquiry(Source.CAMPAIGN_BROAD))
         n_targeted = rng.poisson(budget_today * (1 - self.broad_share) / self.cost_per_inquiry(Source.CAMPAIGN_TARGETED))

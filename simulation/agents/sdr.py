@@ -3,7 +3,10 @@
 Decision rule: split today's hours between working the inbound queue (marketing's MQLs)
 and outbound prospecting by the expected number of qualified opportunities per hour of
 each (probability matching), where the motion allows both; inside the inbound queue,
-work the leads with the best expected payoff first (see the model's first-touch step).
+work the tasks with the best expected yield first, and only while they beat the best
+alternative use of the hour (``lead_work.work_leads``). Hours the lead work leaves free go
+to prospecting when the SDR's pay rewards what prospecting yields (a per-SQL bonus or a
+revenue share).
 
 An agency SDR is paid (through its firm) per meeting or by retainer: paid per meeting it
 books every contact that agrees to a meeting and clears the contractual quality bar; on a
@@ -33,19 +36,19 @@ class SDR(Person):
         self.inbound_yield = 0.1
         self.inbound_hours = 0.0
         self.outbound_hours = 0.0
+        self.outbound_reserved = 0.0
         self.sqls_this_quarter = 0
 
-    def max_attempts(self) -> int:
-        sla = self.model.settings.sla
-        default = self.model.settings.work.default_attempts
-        return max(default, sla.min_attempts) if sla.enabled else default
+    def prospects_with_free_hours(self) -> bool:
+        """Free hours go to prospecting when the SDR's pay rewards what it yields."""
+        s = self.model.settings.sdr
+        return self.is_agency or self.motion != "inbound" or s.bonus_per_sql_usd > 0 or s.shared_revenue_weight > 0
 
     def reservation(self) -> float:
-        """Lowest believed lead quality worth an inbound touch: the value of the alternative."""
-        if self.motion == "both":
-            # Working a lead is worth it if it beats an hour of prospecting, per hour of touch.
-            return self.outbound_yield * self.model.touch_hours
-        return 0.0
+        """Lowest expected yield (qualified opportunities per hour) worth a lead task: the
+        yield of the best alternative use of the hour."""
+        floor = self.model.settings.behaviour.min_task_yield
+        return max(floor, self.outbound_yield) if self.prospects_with_free_hours() else floor
 
     def work_state(self) -> tuple:
         """(trust, trust in the agency, skill, hours for leads, reservation, SLA pressure,
@@ -62,8 +65,7 @@ class SDR(Person):
         model = self.model
         if not self.is_agency and model.streams["people"].random() < 1.0 / model.settings.sdr.tenure_days:
             self.leave_and_replace()
-        hours = self.available_hours() - model.meeting_hours_today
-        hours = max(hours, 0.0)
+        hours = max(self.available_hours() - model.meeting_hours_today, 0.0)
         if self.motion == "inbound":
             share_in = 1.0
         elif self.motion == "outbound":
@@ -71,19 +73,15 @@ class SDR(Person):
         else:
             # Cover the own inbound queue first while it pays at least as well as prospecting;
             # otherwise give it a share of time matching its relative yield.
-            need = model.queue_hours.get(self.unique_id, 0.0)
+            need = float(model.queue_hours[self.unique_id])
             total = self.inbound_yield + self.outbound_yield
             matching = self.inbound_yield / total if total > 0 else 0.5
             covered = need if self.inbound_yield >= self.outbound_yield else matching * hours
             share_in = min(1.0, covered / hours) if hours > 0 else 0.0
         self.inbound_hours = hours * share_in
-        self.outbound_hours = hours - self.inbound_hours
+        self.outbound_reserved = hours - self.inbound_hours
+        self.outbound_hours = 0.0  # set after the day's lead work (``OrgModel.work_leads``)
         self.capacity_hours = hours
-
-    def learn_outbound_yield(self, sql_expected: float) -> None:
-        """Learn the yield of prospecting per hour (exponential smoothing over days)."""
-        if self.outbound_hours > 0:
-            self.outbound_yield = 0.9 * self.outbound_yield + 0.1 * sql_expected / self.outbound_hours
 
     def record_inbound_yield(self, sql_expected: float, hours: float) -> None:
         if hours > 0:

@@ -28,6 +28,7 @@ import pandas as pd
 from .. import __version__, plots
 from ..errors import OrgsimError
 from . import content
+from .explain import contribution_bars, explain_sections
 from .pdf import Block, PdfReport, intro_blocks
 
 # ----------------------------------------------------------------------------- reading
@@ -208,6 +209,7 @@ def compare_context(results: ResultsFolder) -> dict[str, Any]:
         "replications": replications,
         "multiplicity": content.multiplicity_note(content.n_comparisons(differences)),
         "command": _command_line(meta, results.path),
+        "explain": explain_sections(results.path, designs, colors),
     }
 
 
@@ -225,9 +227,10 @@ def _command_line(meta: dict[str, Any], folder: Path | None = None) -> str:
         else:
             designs = " ".join(names)
         days = f" --days {meta['days']}" if meta.get("days") else ""
+        explain = " --explain" if meta.get("explain") else ""
         return (
             f"orgsim compare {designs} --replications {meta.get('replications')} --seed {meta.get('seed')} "
-            f"--baseline {meta.get('baseline')}{days}"
+            f"--baseline {meta.get('baseline')}{days}{explain}"
         )
     return f"orgsim {meta.get('command', '')}"
 
@@ -321,10 +324,36 @@ def write_compare_pdf(path: Path, context: dict[str, Any], charts: list[plots.Ch
             if m.observed:
                 blocks.append(Block("p", m.observed))
         report.text(blocks)
+        _explain_pdf(report, context)
 
         report.assumptions(context["caveats"], context["assumptions"], unstated=True)
     finally:
         report.close()
+
+
+def _explain_pdf(report: PdfReport, context: dict[str, Any]) -> None:
+    """The lever-group decomposition of each design (when the folder has explain.json)."""
+    if not context.get("explain"):
+        return
+    blocks = [Block("h1", "Where the differences come from"), Block("p", EXPLAIN_INTRO)]
+    for sec in context["explain"]:
+        blocks.append(Block("swatch", sec.label, sec.color))
+        blocks += [Block("bullet", s) for s in sec.sentences]
+        blocks += [Block("small", n) for n in sec.notes]
+    report.text(blocks)
+    for sec in context["explain"]:
+        rows = [["Total (design minus baseline)", "", *sec.total]] + [[r.label, r.fields, *r.cells] for r in sec.rows]
+        report.table(f"{sec.label} minus {context['baseline_label']}, by lever group", ["Lever group", "Fields", *sec.outcome_labels],
+                     rows, [2.2, 2.2] + [1.6] * len(sec.outcome_labels),
+                     note=f"Shapley values ({sec.method}) on the comparison's seeds; mean with 95% interval; they add up to the total.")
+
+
+EXPLAIN_INTRO = (
+    "Each design's difference from the baseline, split among the groups of levers in which the two differ. "
+    "A group's share is its Shapley value: what switching that group from the baseline's settings to the "
+    "design's adds, averaged over every order in which the groups could be switched, on the same seeds as the "
+    "comparison; the shares add up to the difference. Brackets: 95% interval across replications."
+)
 
 
 def write_folder_charts(folder: Path | str, formats: tuple[str, ...] = ("png", "svg")) -> list[Path]:
@@ -377,6 +406,20 @@ def _write_atomic(path: Path, writer) -> None:
         raise
 
 
+def _explain_charts(context: dict[str, Any]) -> None:
+    """Draw each explain section's bar chart into its ``chart`` (a PNG data URI)."""
+    import matplotlib.pyplot as plt
+
+    for sec in context.get("explain", []):
+        if not any(c["outcome"] == "bookings" for c in sec.data.get("contributions", [])):
+            continue
+        ax = contribution_bars(sec, "bookings")
+        try:
+            sec.chart = _png_data_uri(ax.figure)
+        finally:
+            plt.close(ax.figure)
+
+
 @dataclass
 class ReportFiles:
     html: Path
@@ -411,6 +454,8 @@ def build_report(folder: Path | str, out: Path | str | None = None, pdf: Path | 
     import matplotlib.pyplot as plt
 
     try:
+        if results.kind == "compare":
+            _explain_charts(context)
         embedded = [{"name": c.name, "title": c.title, "caption": c.caption, "src": _png_data_uri(c.figure)} for c in charts]
         html = render_html(context, embedded)
         _write_atomic(html_path, lambda p: p.write_text(html, encoding="utf-8"))
