@@ -12,6 +12,10 @@ import numpy as np
 from .leads import MARKETING_SOURCES, Source, Stage, is_marketing
 from .schedule import arrival_hours
 
+MAX_SAMPLING_ROUNDS = 200
+"""Rejection-sampling rounds before a draw is declared impossible (a bound: no input may hang).
+At the narrowest allowed ICP (``market.icp_width`` 0.05) a draw needs a handful of rounds."""
+
 
 class CampaignsMixin:
     """Methods of :class:`simulation.model.OrgModel` for this submodel."""
@@ -27,7 +31,11 @@ class CampaignsMixin:
         out: list[np.ndarray] = []
         have = 0
         acceptance = self._acceptance.get(purpose, 0.1)  # first guess 0.1; then as observed
+        rounds = 0
         while have < count:
+            rounds += 1
+            if rounds > MAX_SAMPLING_ROUNDS:
+                raise RuntimeError(f"account sampling for {purpose} accepts almost no account (market too narrow for its rules; check market.icp_width)")
             size = int(min(max((count - have) / acceptance * 1.2, 64), 5_000_000))
             cand = rng.integers(0, self.market.n, size=size)
             keep = cand[rng.random(size) * weight_max < weight_fn(cand)]
@@ -96,12 +104,10 @@ class CampaignsMixin:
         if s.sdr.overflow_after_hours > 0 and len(self.ae_ids) and not self._is_ae[pool].all():
             L = self.leads
             open_mql = L.open_in(Stage.MQL)
-            backlog = int(np.isin(L.worker[open_mql], pool).sum())
+            backlog = int(self._in_pool[L.worker[open_mql]].sum())
             team_hours = sum(a.hours_per_day for a in self.inbound_pool)
             # A lead's work: the touch and the follow-up attempts reps have been making.
-            touched = L.first_touch_day[: L.n] >= 0
-            attempts = float(L.attempts[: L.n][touched].mean()) if touched.any() else 1.0
-            per_lead = s.work.touch_hours + s.work.attempt_hours * max(attempts - 1.0, 0.0)
+            per_lead = s.work.touch_hours + s.work.attempt_hours * max(self.attempts_per_touch() - 1.0, 0.0)
             can_take = team_hours * s.sdr.overflow_after_hours / 24.0 / per_lead - backlog
             to_sdrs = int(np.clip(can_take, 0, k))
         workers = np.empty(k, dtype=np.int64)
@@ -157,7 +163,11 @@ class CampaignsMixin:
         k = self.settings.behaviour.targeted_in_market_response
         weight_max = 1.5 * (1.0 + k)
         rate = self._targeted_hit_rate
+        rounds = 0
         while (short := need - filled).any():
+            rounds += 1
+            if rounds > MAX_SAMPLING_ROUNDS:
+                raise RuntimeError("targeted campaigns find almost no account near marketing's ICP (check market.icp_width)")
             draws = np.where(short > 0, np.minimum(np.ceil(1.25 * short / rate) + 16, 2_000_000), 0).astype(np.int64)
             who = np.repeat(np.arange(n_owner), draws)
             cand = rng.integers(0, mk.n, len(who))

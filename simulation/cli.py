@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import signal
 import sys
 from datetime import datetime
 from pathlib import Path
@@ -18,8 +19,8 @@ from . import __version__
 from .comparison import BASELINE, DEFAULT_REPLICATIONS, Comparison, compare, write_designs
 from .errors import OrgsimError
 from .experiments.analysis import KEY_OUTCOMES
-from .experiments.runner import default_workers
-from .output import check_out_dir, default_out, write_results
+from .experiments.runner import DEFAULT_RUN_TIMEOUT, capped_workers, default_workers
+from .output import check_out_dir, check_writable_dir, check_writable_file, default_out, write_results
 from .runner import run
 from .scenario import PRESETS, load_scenario, preset_descriptions
 
@@ -57,6 +58,44 @@ def _whole_number(minimum: int, allowed: str):
 _positive = _whole_number(1, "at least 1")
 _seed = _whole_number(0, "0 or more")
 
+DEFAULT_MAX_RUNS = 10_000
+"""Runs a compare or sweep may do unless --max-runs allows more (about two hours on two cores)."""
+
+
+def _seconds(text: str) -> float:
+    """An argparse type: seconds, more than 0 (0 turns the limit off)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds, got {text!r}") from None
+    if not math.isfinite(value) or value < 0:
+        raise argparse.ArgumentTypeError(f"must be a number of seconds, 0 or more (0: no limit), got {text}")
+    return value
+
+
+def _limit_options(p: argparse.ArgumentParser, many: bool = True) -> None:
+    """--run-timeout for every command that runs the model; --max-runs and --dry-run for many runs."""
+    p.add_argument("--run-timeout", type=_seconds, default=DEFAULT_RUN_TIMEOUT, metavar="SECONDS",
+                   help=f"wall-clock limit of one run; a run that takes longer fails (default {DEFAULT_RUN_TIMEOUT:g}; 0: none)")
+    if many:
+        p.add_argument("--max-runs", type=_positive, default=DEFAULT_MAX_RUNS, metavar="N",
+                       help=f"refuse to start more than N runs (default {DEFAULT_MAX_RUNS:,})")
+        p.add_argument("--dry-run", action="store_true",
+                       help="print the plan (runs, estimated time and output size) and run nothing")
+
+
+def _sigterm_as_interrupt() -> None:
+    """Treat SIGTERM (kill, timeout, schedulers) like Ctrl-C: the same clean stop and message."""
+    if hasattr(signal, "SIGTERM"):
+        signal.signal(signal.SIGTERM, signal.default_int_handler)
+
+
+def _workers_for(requested: int | None, runs: int) -> int:
+    workers, warning = capped_workers(requested, runs)
+    if warning:
+        print(f"orgsim: warning: {warning}", file=sys.stderr)
+    return workers
+
 
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="orgsim", description="Simulate sales-marketing org designs and compare them.")
@@ -70,6 +109,7 @@ def build_parser() -> argparse.ArgumentParser:
     p_run.add_argument("--seed", type=_seed, default=0, help="random seed (default 0)")
     p_run.add_argument("--days", type=_positive, default=None, help="working days to simulate (default: the scenario's horizon)")
     p_run.add_argument("--out", type=Path, default=None, help="results folder (default runs/run-NAME-seedN-TIMESTAMP)")
+    _limit_options(p_run, many=False)
 
     p_cmp = sub.add_parser("compare", help="compare designs on common random numbers")
     p_cmp.add_argument("scenarios", nargs="*", help="preset names or YAML files (default: the six presets)")
@@ -82,6 +122,7 @@ def build_parser() -> argparse.ArgumentParser:
     p_cmp.add_argument("--format", choices=("table", "json", "csv"), default="table", help="what to print on stdout")
     p_cmp.add_argument("--no-charts", action="store_true", help="do not write the charts (PNG and SVG) into OUT/charts/")
     p_cmp.add_argument("--explain", action="store_true", help=EXPLAIN_FLAG_HELP)
+    _limit_options(p_cmp)
 
     p_rep = sub.add_parser("report", help="write a self-contained HTML report (and a PDF) from a compare or sweep folder")
     p_rep.add_argument("folder", type=Path, help="a results folder written by orgsim compare or orgsim sweep")
@@ -113,12 +154,22 @@ def _fmt(value: float, outcome: str, signed: bool = False) -> str:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    from .experiments.runner import call_with_timeout
+
     scenario = load_scenario(args.scenario)
     if args.days is not None:
         scenario = scenario.with_overrides({"horizon_days": args.days}, "--days")
     out = args.out or default_out(f"run-{scenario.name}-seed{args.seed}")
     check_out_dir(out)
-    results = run(scenario, seed=args.seed)
+    check_writable_dir(out)
+    _sigterm_as_interrupt()
+    try:
+        results = call_with_timeout(args.run_timeout, run, scenario, seed=args.seed)
+    except Exception as exc:  # the model raised (or ran out of time): one line, not a traceback
+        message = f"{type(exc).__name__}: {exc}".splitlines()[0] if str(exc) else type(exc).__name__
+        print(f"orgsim: the run of {scenario.name} (seed {args.seed}) failed: {message}; nothing was written",
+              file=sys.stderr)
+        return 1
     meta = {"command": "run", "scenario": scenario.model_dump(), "seed": args.seed, "version": __version__}
     write_results(out, {"summary": results.summary, "daily": results.daily}, meta)
     row = results.summary.iloc[0]
@@ -157,15 +208,33 @@ def comparison_table(result: Comparison) -> pd.DataFrame:
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
+    from .comparison import check_run_count, check_unique_names
+
     scenarios = [load_scenario(s) for s in (args.scenarios or PRESETS)]  # validate all before running
+    check_unique_names([s.name for s in scenarios], list(args.scenarios or PRESETS))
+    designs = len(scenarios)
     if args.baseline not in {s.name for s in scenarios}:
-        load_scenario(args.baseline)  # a preset or a file: validated before anything runs
+        reference = load_scenario(args.baseline)  # a preset or a file: validated before anything runs
+        designs += reference.name not in {s.name for s in scenarios}
+    total = check_run_count(designs, args.replications, args.max_runs)  # counted, nothing built
     out = args.out or default_out("compare")
     check_out_dir(out)
-    workers = args.workers or default_workers()
+    check_writable_dir(out)
+    workers = _workers_for(args.workers, total)
+    if args.dry_run:
+        horizons = [args.days or s.horizon_days for s in scenarios]
+        horizons += [horizons[0]] * (designs - len(scenarios))
+        _print_plan(f"{designs} designs x {args.replications} replications = {total} runs", scenarios[0],
+                    [h for h in horizons for _ in range(args.replications)], workers, out,
+                    daily_files=2, per_run_bytes=2_000)
+        return 0
+    print(f"compare: {designs} designs x {args.replications} replications = {total} runs "
+          f"({workers} worker{'s' if workers > 1 else ''}) -> {out}/", file=sys.stderr)
+    _sigterm_as_interrupt()
     result = compare(
         scenarios, replications=args.replications, seed=args.seed, workers=workers, days=args.days,
-        baseline=args.baseline, progress=sys.stderr.isatty(),
+        baseline=args.baseline, progress=sys.stderr.isatty(), run_timeout=args.run_timeout or None,
+        max_runs=args.max_runs,
     )
     meta = {
         "command": "compare",
@@ -182,18 +251,20 @@ def cmd_compare(args: argparse.Namespace) -> int:
         frames["daily"] = result.daily
     write_results(out, frames, meta)
     write_designs(out, scenarios)  # OUT/designs/<name>.yaml: the report's "reproduce with" reruns them
-    if not args.no_charts:
+    ok_runs = result.runs[result.runs["status"] == "ok"]
+    if not args.no_charts and len(ok_runs):
         from .plots import write_compare_charts
 
-        write_compare_charts(result.runs, result.differences, result.daily, out / "charts")
-    if args.explain:
+        write_compare_charts(ok_runs, result.differences, result.daily, out / "charts")
+    status = _report_compare_failures(result, out)
+    if args.explain and status == 0:
         _explain_compare(args, scenarios, result, out, workers)
     if args.format == "json":
         print(result.runs.to_json(orient="records"))
-        return 0
+        return status
     if args.format == "csv":
         result.runs.to_csv(sys.stdout, index=False)
-        return 0
+        return status
     table = comparison_table(result)
     n = args.replications
     print(f"{len(result.runs) // n} designs x {n} replications on common random numbers (seed {args.seed}); "
@@ -204,14 +275,49 @@ def cmd_compare(args: argparse.Namespace) -> int:
         print(block.drop(columns="outcome").to_string(index=False))
         print()
     print(f"per-run summaries, interval table and paired differences written to {out}/")
-    if not args.no_charts:
+    if not args.no_charts and len(ok_runs):
         print(f"charts (PNG and SVG) written to {out / 'charts'}/; a report: orgsim report {out}")
-    return 0
+    return status
+
+
+def _report_compare_failures(result: Comparison, out: Path) -> int:
+    """Name every failed run on stderr (the rest are kept and written); 1 when any failed."""
+    failures = result.failures
+    if failures.empty:
+        return 0
+    print(f"orgsim: {len(failures)} of {len(result.runs)} runs failed; the others are kept and written to {out}/:",
+          file=sys.stderr)
+    for error, block in failures.groupby("error", sort=False):
+        which = ", ".join(f"{r.scenario} replication {r.replication} (seed {r.seed})" for r in block.head(6).itertuples())
+        more = f", ... ({len(block) - 6} more)" if len(block) > 6 else ""
+        print(f"  {len(block)} x {error}: {which}{more}", file=sys.stderr)
+    print(f"  failure rows (status failed, with the error and traceback) are in {out}/runs.parquet and runs.csv",
+          file=sys.stderr)
+    return 1
+
+
+def _print_plan(what: str, scenario, horizons: list[int], workers: int, out: Path,
+                daily_files: int = 0, per_run_bytes: float = 0.0) -> None:
+    """--dry-run: the runs, an estimate of the time (from a short calibration run) and of the output size."""
+    from .experiments.runner import estimate_run, human_bytes, human_seconds
+
+    estimate = estimate_run(scenario)
+    seconds = sum(estimate.seconds(h) for h in horizons) / max(1, workers)
+    size = len(horizons) * per_run_bytes + daily_files / 2 * estimate.daily_bytes_per_day * sum(horizons)
+    print(f"plan: {what}; {workers} worker{'s' if workers > 1 else ''} -> {out}/")
+    print(f"estimated time: about {human_seconds(seconds)} (a calibration run of {estimate.measured_on} took "
+          f"{estimate.setup_seconds:.2f} s to set up and {estimate.seconds_per_day * 1000:.1f} ms per working day)")
+    print(f"estimated output: about {human_bytes(size)}")
+    print("nothing was run (--dry-run)")
 
 
 def cmd_report(args: argparse.Namespace) -> int:
     from .report import build_report
 
+    _print_warning_lines()
+    for target, what in ((args.out, "report"), (args.pdf, "PDF")):  # writable before anything is drawn
+        if target is not None and (args.force or not target.exists()):
+            check_writable_file(target, what)
     files = build_report(args.folder, out=args.out, pdf=args.pdf, force=args.force)
     print(f"report written to {files.html}" + (f" and {files.pdf}" if files.pdf else "")
           + f" ({len(files.charts)} charts embedded)")
@@ -240,6 +346,7 @@ def _add_experiment_commands(sub: argparse._SubParsersAction) -> None:
         p.add_argument("--retry-failed", action="store_true", help="with --resume, also rerun runs stored as failures")
         p.add_argument("--no-progress", action="store_true", help="no progress bar (default: shown when stderr is a terminal)")
         p.add_argument("--no-charts", action="store_true", help="do not write the charts (PNG and SVG) into OUT/charts/")
+        _limit_options(p)
 
     p_sweep = sub.add_parser("sweep", help="run a sweep spec; every run is stored as it finishes")
     p_sweep.add_argument("spec", help="a sweep spec YAML file or a shipped spec's name (scenarios/sweeps/)")
@@ -283,7 +390,16 @@ def _run_sweep_command(args: argparse.Namespace, spec, prefix: str):
     if args.scheduler and args.backend != "dask":
         raise OrgsimError("--scheduler goes with --backend dask")
     out = args.out or default_out(f"{prefix}-{spec.name}")
-    workers = args.workers or default_workers()
+    workers = (args.workers or default_workers()) if args.scheduler else _workers_for(args.workers, spec.n_runs)
+    if args.dry_run:
+        from .experiments.sweep import check_sweep_folder
+
+        check_sweep_folder(spec, out, args.resume, getattr(args, "timeseries", False))
+        horizons = [sc.horizon_days for sc in spec.point_scenarios for _ in range(spec.replications)]
+        _print_plan(f"{len(spec.points)} points x {spec.replications} replications = {spec.n_runs} runs "
+                    f"({spec.design} design, {args.backend} backend)", spec.point_scenarios[0], horizons, workers, out,
+                    daily_files=1 if getattr(args, "timeseries", False) else 0, per_run_bytes=6_000)
+        return None
     where = f"scheduler {args.scheduler}" if args.scheduler else f"{workers} worker{'s' if workers > 1 else ''}"
 
     def announce(spec, pending: int, stored: int) -> None:
@@ -292,10 +408,12 @@ def _run_sweep_command(args: argparse.Namespace, spec, prefix: str):
               f"({spec.design} design, {args.backend} backend, {where}{resumed}) -> {out}/", file=sys.stderr)
 
     _print_warning_lines()
+    _sigterm_as_interrupt()
     try:
         return sweep(spec, out, workers=workers, backend=args.backend, scheduler=args.scheduler, resume=args.resume,
                      retry_failed=args.retry_failed, timeseries=getattr(args, "timeseries", False),
-                     progress=not args.no_progress and sys.stderr.isatty(), on_start=announce)
+                     progress=not args.no_progress and sys.stderr.isatty(), on_start=announce,
+                     run_timeout=args.run_timeout or None)
     except KeyboardInterrupt:
         from .experiments.store import ResultsStore
 
@@ -328,8 +446,10 @@ def _report_sweep(result) -> int:
 def cmd_sweep(args: argparse.Namespace) -> int:
     from .experiments.spec import load_sweep_spec
 
-    spec = load_sweep_spec(args.spec)
+    spec = load_sweep_spec(args.spec, max_runs=args.max_runs)
     result = _run_sweep_command(args, spec, "sweep")
+    if result is None:  # --dry-run
+        return 0
     status = _report_sweep(result)
     if not args.no_charts:
         _write_folder_charts(result.out)
@@ -370,6 +490,7 @@ def cmd_summarize(args: argparse.Namespace) -> int:
     from .experiments.analysis import parameter_columns, summarize_results
     from .experiments.store import load_manifest, load_results
 
+    _print_warning_lines()
     manifest = load_manifest(args.folder)
     runs = load_results(args.folder)
     if runs.empty:
@@ -415,10 +536,12 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
     if folder.is_dir() and not args.resume:
         out = ResultsStore.open(folder).root  # analyse a finished sweep
     else:
-        spec = load_sweep_spec(args.spec)
+        spec = load_sweep_spec(args.spec, max_runs=args.max_runs)
         if spec.design not in ("sobol", "morris"):
             raise OrgsimError(f"{spec.source}: design is {spec.design}; sensitivity indices need design sobol or morris")
         result = _run_sweep_command(args, spec, "sensitivity")
+        if result is None:  # --dry-run
+            return 0
         status = _report_sweep(result)
         out = result.out
     analysis = analyze_sweep(out, outcomes=_outcome_list(args.outcomes))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import traceback
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -9,9 +10,9 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from .errors import ScenarioError
+from .errors import OrgsimError, ScenarioError
 from .experiments.analysis import KEY_OUTCOMES, paired_differences, summarize_by
-from .experiments.runner import RunTask, default_workers, run_tasks, summary_and_daily
+from .experiments.runner import DEFAULT_RUN_TIMEOUT, RunTask, default_workers, run_tasks, summary_and_daily
 from .runner import replication_seeds
 from .scenario import PRESETS, Scenario, load_scenario
 
@@ -21,13 +22,17 @@ from .scenario import PRESETS, Scenario, load_scenario
 DEFAULT_REPLICATIONS = 8
 BASELINE = "separate_targets"
 
+MAX_RUNS = 1_000_000
+"""Most runs one comparison may hold: every run's rows (and daily series) stay in memory until the end."""
+
 
 @dataclass
 class Comparison:
     """The result of :func:`compare`.
 
     Attributes:
-        runs: one summary row per (scenario, replication).
+        runs: one summary row per (scenario, replication); ``status`` is ``ok`` or
+            ``failed`` (a run that raised or timed out: its ``error``, outcomes empty).
         summary: per scenario and outcome, the mean and 95% interval.
         differences: per scenario and outcome, the paired difference against ``baseline``.
         baseline: the reference design's name.
@@ -40,6 +45,13 @@ class Comparison:
     baseline: str
     daily: pd.DataFrame | None = None
 
+    @property
+    def failures(self) -> pd.DataFrame:
+        """The failure rows (scenario, seed, replication, error, traceback)."""
+        if "status" not in self.runs:
+            return self.runs.iloc[0:0]
+        return self.runs[self.runs["status"] == "failed"]
+
 
 def compare(
     scenarios: Sequence[Scenario | str] | None = None,
@@ -51,6 +63,8 @@ def compare(
     outcomes: Sequence[str] = KEY_OUTCOMES,
     progress: bool = False,
     daily: bool = True,
+    run_timeout: float | None = DEFAULT_RUN_TIMEOUT,
+    max_runs: int | None = None,
 ) -> Comparison:
     """Run every scenario on the same replication seeds and compare them.
 
@@ -63,14 +77,18 @@ def compare(
             ``orgsim compare`` does.
         days: override every scenario's horizon.
         daily: also keep every run's daily series (for charts over time).
+        run_timeout: seconds one run may take (wall clock); a run that takes longer, or
+            raises, becomes a failure row (``status`` ``failed``, its ``error``) and the
+            other runs go on. None: no limit.
+        max_runs: refuse (:class:`OrgsimError`) a comparison of more runs than this,
+            before anything is built.
     """
     if replications < 1:
         raise ValueError("replications must be at least 1")
     given = list(scenarios or PRESETS)
     loaded = [s if isinstance(s, Scenario) else load_scenario(s) for s in given]
     names = [s.name for s in loaded]
-    if len(set(names)) != len(names):
-        raise ScenarioError(_duplicate_names_message(given, names))
+    check_unique_names(names, given)
     if workers is None:
         workers = default_workers()
     # The baseline may be a preset name, a YAML path, or the name of a design given above.
@@ -79,30 +97,89 @@ def compare(
         baseline = reference.name
         if baseline not in names:
             loaded.insert(0, reference)
+    check_run_count(len(loaded), replications, max_runs)
     seeds = replication_seeds(seed, replications)
-    tasks = [RunTask(sc, s, r, days) for sc in loaded for r, s in enumerate(seeds)]
-    if daily:
-        pairs = run_tasks(tasks, workers=workers, progress=progress, fn=summary_and_daily)
-        runs = pd.concat([p[0] for p in pairs], ignore_index=True)
-        daily_frame = pd.concat([p[1] for p in pairs], ignore_index=True)
-    else:
-        runs = pd.concat(run_tasks(tasks, workers=workers, progress=progress), ignore_index=True)
+    tasks = [RunTask(sc, s, r, days, run_timeout) for sc in loaded for r, s in enumerate(seeds)]
+    fn = summary_and_daily if daily else _summary_pair
+    results = run_tasks(tasks, workers=workers, progress=progress, fn=fn, keep_going=True)
+    ok = [r for r in results if not isinstance(r, BaseException)]
+    if not ok:  # nothing to take the columns from: run nothing more, report every failure
+        runs = pd.DataFrame([_failure_row(t, exc) for t, exc in zip(tasks, results, strict=True)])
+        runs = runs.reindex(columns=["scenario", "seed", "replication", *outcomes, "status", "error", "traceback"])
+        runs[list(outcomes)] = runs[list(outcomes)].astype(float)
         daily_frame = None
+    else:
+        columns = list(ok[0][0].columns)
+        frames = []
+        for task, result in zip(tasks, results, strict=True):
+            if isinstance(result, BaseException):
+                frames.append(pd.DataFrame([_failure_row(task, result)]).reindex(columns=[*columns, "status", "error", "traceback"]))
+            else:
+                frames.append(result[0].assign(status="ok", error=None, traceback=None))
+        runs = pd.concat(frames, ignore_index=True)
+        daily_frame = pd.concat([p[1] for p in ok], ignore_index=True) if daily else None
     return Comparison(
         daily=daily_frame,
         runs=runs,
+        # Failure rows leave their outcomes empty: left out of the means (n counts the runs that
+        # finished) and of the paired differences (a pair needs both runs).
         summary=summarize_by(runs, "scenario", outcomes),
         differences=paired_differences(runs, baseline, "scenario", "replication", outcomes),
         baseline=baseline,
     )
 
 
-def _duplicate_names_message(given: Sequence[Scenario | str], names: list[str]) -> str:
+def check_unique_names(names: Sequence[str], given: Sequence[Scenario | str] | None = None) -> None:
+    """:class:`ScenarioError` when two designs share a name (their rows could not be told apart);
+    ``given`` (what the user passed: names, paths, Scenario objects) makes the message say which."""
+    if len(set(names)) != len(names):
+        raise ScenarioError(_duplicate_names_message(given, names))
+
+
+def check_run_count(designs: int, replications: int, max_runs: int | None) -> int:
+    """``designs x replications``; :class:`OrgsimError` above ``max_runs`` (None: no limit)."""
+    total = designs * replications
+    if total > MAX_RUNS:
+        raise OrgsimError(
+            f"{designs} designs x {replications:,} replications = {total:,} runs, more than the {MAX_RUNS:,} a "
+            "comparison can hold in memory; use fewer replications (or a sweep, which stores each run as it finishes)"
+        )
+    if max_runs is not None and total > max_runs:
+        raise OrgsimError(
+            f"{designs} designs x {replications:,} replications = {total:,} runs, more than the limit of "
+            f"{max_runs:,}; pass --max-runs {total} to run them all, or use fewer replications"
+        )
+    return total
+
+
+def _summary_pair(task: RunTask) -> tuple[pd.DataFrame, None]:
+    from .experiments.runner import execute
+
+    return execute(task).summary, None
+
+
+def _failure_row(task: RunTask, exc: BaseException) -> dict[str, object]:
+    message = f"{type(exc).__name__}: {exc}".splitlines()[0] if str(exc) else type(exc).__name__
+    return {
+        "scenario": task.scenario.name,
+        "seed": int(task.seed),
+        "replication": int(task.replication),
+        "status": "failed",
+        "error": message,
+        "traceback": "".join(traceback.format_exception(exc)),
+    }
+
+
+def _duplicate_names_message(given: Sequence[Scenario | str] | None, names: Sequence[str]) -> str:
     """Two designs with one name cannot be told apart in the results: say which, and how to fix it."""
     name = next(n for n in names if names.count(n) > 1)
-    which = ["a Scenario object" if isinstance(s, Scenario) else repr(s) for s, n in zip(given, names, strict=True) if n == name]
+    which = (
+        ["a Scenario object" if isinstance(s, Scenario) else repr(str(s)) for s, n in zip(given, names, strict=True) if n == name]
+        if given is not None and len(given) == len(names)
+        else []
+    )
     return (
-        f"two designs are named {name!r} ({' and '.join(which)}); results are labelled by name, so give each a "
+        f"two designs are named {name!r}{' (' + ' and '.join(which) + ')' if which else ''}; results are labelled by name, so give each a "
         f"distinct one: scenario.with_overrides({{'name': '{name}_2', ...}}) in Python, or a different file name"
     )
 

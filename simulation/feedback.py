@@ -109,10 +109,7 @@ class FeedbackMixin:
             # What sales can work: the hours the lead workers have for leads, per lead worked.
             # Per lead: a touch and the attempts reps have been making (as the CRM shows them).
             hours = sum(a.inbound_hours if a.role == "sdr" else a.lead_hours for a in self.inbound_pool)
-            L = self.leads
-            touched = L.first_touch_day[: L.n] >= 0
-            attempts = float(L.attempts[: L.n][touched].mean()) if touched.any() else 1.0
-            per_lead = self.settings.work.touch_hours + self.settings.work.attempt_hours * max(attempts - 1.0, 0.0)
+            per_lead = self.settings.work.touch_hours + self.settings.work.attempt_hours * max(self.attempts_per_touch() - 1.0, 0.0)
             capacity_seen = hours / per_lead * self.quarter_days / len(self.marketers)
         # Pieces and good pieces per (marketer, source), in one pass.
         n_src = len(MARKETING_SOURCES)

@@ -90,7 +90,6 @@ class LeadWorkMixin:
                 contacted=np.ones(k, bool), attempts=np.ones(k, np.int16), **{key: v[own] for key, v in common.items()},
             )
             self.leads.sal_day[idx] = self.day
-            self._charge_hours(ids[own], s.work.qualify_hours)
 
     def _beliefs(self, idx: np.ndarray, trust: np.ndarray, trust_agency: np.ndarray) -> np.ndarray:
         """What each lead's worker believes it is worth: the lead's score (or, without one, its
@@ -136,6 +135,10 @@ class LeadWorkMixin:
         calls, discovery meetings, feedback)."""
         if hours > 0 and len(workers):
             self._hours_due += hours * np.bincount(workers, minlength=len(self._hours_due))
+
+    def attempts_per_touch(self) -> float:
+        """Contact attempts made per lead first touched so far (as a CRM report shows them; 1 before any)."""
+        return self._attempts_made / self._touches_made if self._touches_made else 1.0
 
     def _contact_probability(self, attempt: np.ndarray, age_days: np.ndarray, skill: np.ndarray) -> np.ndarray:
         """Chance the ``attempt``-th call or email reaches the buyer of a lead ``age_days`` old."""
@@ -186,11 +189,10 @@ class LeadWorkMixin:
         new_today = new_today[L.mql_day[new_today] == d]
         capacity = np.maximum(capacity - s.work.review_hours * np.bincount(L.worker[new_today], minlength=size), 0.0)
 
-        # Accepted leads reached already (outbound conversations): qualify now.
+        # Accepted leads reached already (outbound conversations) qualify today, with every
+        # buyer the day's touches and attempts reach (one batch at the end of the day's work).
         sal = L.open_in(Stage.SAL)
-        ready = sal[L.contacted[sal]]
-        if len(ready):
-            self._qualify(ready, skill)
+        self._reached_today = [sal[L.contacted[sal]]]
 
         # ---- candidate first touches
         mql = L.open_in(Stage.MQL)
@@ -270,6 +272,10 @@ class LeadWorkMixin:
         tried = waiting[ap]
         if len(tried):
             self._attempt(tried, before[~is_touch], skill)
+        reached = np.concatenate(self._reached_today)
+        self._reached_today = []
+        if len(reached):
+            self._qualify(reached, skill)
         # Hours the lead work left free go to prospecting where the pay plan rewards it.
         used = np.bincount(owner[pos], weights=cost[pos], minlength=size)
         free = np.maximum(capacity - used, 0.0)
@@ -281,6 +287,7 @@ class LeadWorkMixin:
         L = self.leads
         d = self.day
         L.attempts[idx] += 1
+        self._attempts_made += len(idx)
         L.last_attempt_day[idx] = d
         age = np.maximum(d - np.where(L.mql_day[idx] >= 0, L.mql_day[idx], L.created_day[idx]), 0).astype(float)
         p = self._contact_probability(L.attempts[idx].astype(float), age, skill[L.worker[idx]])
@@ -290,7 +297,7 @@ class LeadWorkMixin:
             clock = WORK_START_HOUR + hours_before[hit]
             L.contacted[reached] = True
             L.reach_hours[reached] = np.maximum(calendar_hours(L.mql_day[reached], L.arrival_hour[reached], d, clock), 0.05)
-            self._qualify(reached, skill)
+            self._reached_today.append(reached)
 
     def _first_touch(self, idx, hours_before, agreed, trust, trust_agency, skill, speed=None) -> None:
         """The first touch: research, the fit judgement (accept or reject with a reason) and
@@ -347,19 +354,19 @@ class LeadWorkMixin:
         # A held meeting is a contact; otherwise the touch's first call or email may reach the buyer.
         accepted_speed = speed[accept]
         held = L.contacted[accepted]
-        met = accepted[held]
-        L.reach_hours[met] = accepted_speed[held]
+        met = accepted[held]  # a booked meeting: the buyer agreed to it, nothing decays (reach_hours stays nan)
         fresh = accepted[~held]
         L.attempts[fresh] = 1
+        self._touches_made += len(idx)
+        self._attempts_made += len(fresh)
         age = np.maximum(d - L.mql_day[fresh], 0).astype(float)
         p = self._contact_probability(np.ones(len(fresh)), age, skill[L.worker[fresh]])
         hit = rng.random(len(fresh)) < p
         reached = fresh[hit]
         L.contacted[reached] = True
         L.reach_hours[reached] = accepted_speed[~held][hit]
-        now = np.concatenate([met, reached])
-        if len(now):
-            self._qualify(now, skill)
+        self._reached_today.append(met)
+        self._reached_today.append(reached)
 
     def _qualify(self, idx: np.ndarray, skill: np.ndarray) -> None:
         """Reached buyers qualify (SQL) or are recycled: need, intent and the response time
@@ -443,7 +450,8 @@ class LeadWorkMixin:
         moved = mql[waited > hours]
         if len(moved) == 0:
             return
-        load = np.bincount(L.worker[mql], minlength=len(self._by_id))[self.ae_ids].astype(float)
+        everyone = L.open_in(Stage.MQL)
+        load = np.bincount(L.worker[everyone], minlength=len(self._by_id))[self.ae_ids].astype(float)
         order = np.argsort(load + self.streams["work"].random(len(load)) * 1e-3, kind="stable")
         L.worker[moved] = self.ae_ids[order[np.arange(len(moved)) % len(order)]]
         self.mqls_overflowed += len(moved)

@@ -105,6 +105,9 @@ class OrgModel(CampaignsMixin, LeadWorkMixin, DealsMixin, FeedbackMixin, Leaders
         self.agency_meetings = 0
         self.deemed_accepted = 0  # agreed MQLs accepted by the SLA's reject window lapsing
         self.mqls_overflowed = 0  # MQLs routed from an SDR to an AE after sdr.overflow_after_hours
+        self._reached_today: list[np.ndarray] = []  # buyers reached during today's lead work
+        self._touches_made = 0  # first touches, and contact attempts made (for per-lead work figures)
+        self._attempts_made = 0
         self.deals_pulled_in = 0  # deals signed at a discount before a quarter closed
         self.enablement_use_sum = 0.0
         self.enablement_use_n = 0
@@ -167,6 +170,8 @@ class OrgModel(CampaignsMixin, LeadWorkMixin, DealsMixin, FeedbackMixin, Leaders
         for ae in self.aes:
             ae.works_inbound = not inbound_sdrs
         self.inbound_pool_ids = np.array([a.unique_id for a in self.inbound_pool], dtype=np.int64)
+        self._in_pool = np.zeros(max(a.unique_id for a in self.agents) + 1, dtype=bool)
+        self._in_pool[self.inbound_pool_ids] = True
         self.ae_ids = np.array([a.unique_id for a in self.aes], dtype=np.int64)
         self.workers = {a.unique_id: a for a in [*self.sdrs, *self.aes]}
         self._worker_list = list(self.workers.values())

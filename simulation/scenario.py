@@ -102,7 +102,7 @@ class Market(_Strict):
         0.05, ge=0, le=1, description="daily probability that a fully aware, in-market account raises its hand (assumption)"
     )
     awareness_initial: float = Field(0.15, ge=0, le=1, description="mean brand awareness at start (assumption)")
-    icp_width: float = Field(0.3, gt=0, le=2, description="kernel width of ICP fit in attribute units (assumption)")
+    icp_width: float = Field(0.3, ge=0.05, le=2, description="kernel width of ICP fit in attribute units (assumption; below 0.05 almost no account fits any ICP)")
 
 
 # --------------------------------------------------------------------------- levers
@@ -243,7 +243,7 @@ class Work(_Strict):
     max_attempts: int = Field(12, ge=1, le=50, description="longest contact cadence a CRM sequence allows; reps stop earlier when another attempt is not worth its time (assumption)")
     qualify_hours: float = Field(0.5, ge=0, le=8, description="the qualification conversation with a reached buyer, taken from the next day's hours (assumption)")
     discovery_hours: float = Field(1.5, ge=0, le=40, description="an AE's discovery meeting and preparation when an opportunity is handed over or self-sourced (assumption)")
-    ae_admin_share: float = Field(0.3, ge=0, lt=1, description="share of an AE's hours on internal work and admin (assumption; Salesforce State of Sales: reps spend ~30% of time selling)")
+    ae_admin_share: float = Field(0.3, ge=0, lt=1, description="share of an AE's hours on internal meetings, CRM and admin (assumption, range 0.2-0.5; Salesforce's State of Sales finds reps selling only ~30% of their time, the rest split between admin, internal work and other tasks)")
     breach_review_hours: float = Field(0.5, ge=0, le=8, description="hours each SDR and AE spends in the weekly SLA breach review (assumption)")
     mql_max_age_days: int = Field(21, ge=1, le=1000, description="working days before an untouched MQL is dead (~30 calendar days, HBR 2011's window)")
     sal_max_age_days: int = Field(30, ge=1, le=1000, description="working days before an unreached accepted lead is recycled (assumption)")

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from simulation import Scenario, load_scenario, run
 from simulation.agents.account_executive import pull_in_choices
-from simulation.leads import OPEN_STAGES, Reason, Stage, is_marketing
+from simulation.leads import OPEN_STAGES, Reason, Source, Stage, is_marketing
 from simulation.model import OrgModel
 
 PROPERTY_SETTINGS = settings(
@@ -143,7 +143,9 @@ def check_stage_semantics(model: OrgModel) -> None:
     assert np.all(L.score[:n][deemed] >= model.settings.sla.mql_definition_score)
     # A lead first touched was reached no earlier than the touch; every contact attempt is counted.
     reached = L.contacted[:n] & touched & (sal_day >= 0)
-    assert np.all(L.reach_hours[:n][reached] >= speed[reached] - 1e-4)
+    meeting = L.source[:n] == Source.AGENCY  # a booked meeting: nothing decays
+    assert np.all(np.isnan(L.reach_hours[:n][reached & meeting]))
+    assert np.all(L.reach_hours[:n][reached & ~meeting] >= speed[reached & ~meeting] - 1e-4)
     assert np.all(L.attempts[:n][touched & (stage == Stage.SAL) & ~L.contacted[:n]] >= 1)
     assert np.all(L.attempts[:n] <= model.settings.work.max_attempts)
     # One open opportunity per account at any time.

@@ -41,6 +41,9 @@ SENSITIVITY_DESIGNS = ("sobol", "morris")
 
 Kind = Literal["float", "int", "choice"]
 
+MAX_POINTS = 100_000
+"""Most points a design may have: a sweep builds every point's scenario (about 15 KB each) before a run starts."""
+
 
 @dataclass(frozen=True)
 class Parameter:
@@ -191,11 +194,24 @@ def sample(
     levels: int = 4,
     second_order: bool = True,
 ) -> DesignSample:
-    """The points of ``design`` over ``parameters`` (dispatch to the functions above)."""
+    """The points of ``design`` over ``parameters`` (dispatch to the functions above).
+
+    A design of more than :data:`MAX_POINTS` points is refused (:class:`OrgsimError`)
+    before anything is drawn.
+    """
     if design == "grid":
+        size = math.prod(len(p.levels()) for p in parameters)
+        if size > MAX_POINTS:
+            raise OrgsimError(f"the grid has {size:,} points, more than the {MAX_POINTS:,} that fit in memory; use fewer levels")
         return grid(parameters)
     if samples is None or samples < 1:
         raise ValueError(f"design {design!r} needs samples >= 1")
+    size = design_size(len(parameters), design, samples, second_order)
+    if size is not None and size > MAX_POINTS:
+        raise OrgsimError(
+            f"the {design} design has {size:,} points ({samples:,} samples), more than the {MAX_POINTS:,} that fit "
+            "in memory; use fewer samples"
+        )
     if design == "lhs":
         return latin_hypercube(parameters, samples, seed)
     if design == "sobol":

@@ -49,7 +49,7 @@ from ..errors import ScenarioError
 from ..scenario import PRESET_DIR, PRESETS, Scenario, load_scenario
 from ..yamlio import read_yaml_mapping
 from .analysis import KEY_OUTCOMES
-from .designs import DESIGNS, DesignSample, Parameter, design_size, sample
+from .designs import DESIGNS, MAX_POINTS, DesignSample, Parameter, design_size, sample
 from .seeding import canonical_json
 
 SWEEP_DIR = PRESET_DIR / "sweeps"
@@ -61,6 +61,10 @@ BASE_PARAMETER = "base"
 SPEC_FORMAT = 1
 
 MAX_GRID_POINTS = 100_000
+
+
+MAX_RUNS = 1_000_000
+"""Most runs a sweep may plan, whatever ``max_runs`` allows: every run is planned in memory first."""
 
 
 # --------------------------------------------------------------------------- the file's schema
@@ -281,8 +285,36 @@ def _resolve_base(value: str, spec_dir: Path | None, where: str) -> Scenario:
     return load_scenario(path)
 
 
-def sweep_spec_from_dict(data: Any, name: str = "sweep", source: str = "<sweep spec>", spec_dir: Path | None = None) -> SweepSpec:
-    """Validate a spec given as a dict (the parsed YAML) into a :class:`SweepSpec`."""
+def check_size(source: str, design: str, points: int, replications: int, max_runs: int | None = None) -> int:
+    """Refuse a design too large to plan, or with more runs than ``max_runs``; counted, nothing built."""
+    runs = points * replications
+    if points > MAX_POINTS:
+        raise ScenarioError(
+            f"{source}: the {design} design has {points:,} points, more than the {MAX_POINTS:,} that fit in memory "
+            "(every point's scenario is built first); use fewer samples or levels"
+        )
+    if runs > MAX_RUNS:
+        raise ScenarioError(
+            f"{source}: {points:,} points x {replications:,} replications = {runs:,} runs, more than the {MAX_RUNS:,} "
+            "a sweep can plan; use fewer points or replications"
+        )
+    if max_runs is not None and runs > max_runs:
+        raise ScenarioError(
+            f"{source}: {points:,} points x {replications:,} replications = {runs:,} runs, more than the limit of "
+            f"{max_runs:,}; pass --max-runs {runs} to run them all (orgsim sweep --dry-run estimates the time)"
+        )
+    return runs
+
+
+def sweep_spec_from_dict(
+    data: Any, name: str = "sweep", source: str = "<sweep spec>", spec_dir: Path | None = None, max_runs: int | None = None
+) -> SweepSpec:
+    """Validate a spec given as a dict (the parsed YAML) into a :class:`SweepSpec`.
+
+    ``max_runs``: refuse a spec of more runs (points x replications), counted before any
+    point or run is built. Designs of more than :data:`MAX_POINTS` points or
+    :data:`MAX_RUNS` runs are always refused.
+    """
     if not isinstance(data, dict):
         raise ScenarioError(f"{source}: expected a mapping of fields at the top level, got {type(data).__name__}")
     try:
@@ -389,6 +421,8 @@ def sweep_spec_from_dict(data: Any, name: str = "sweep", source: str = "<sweep s
         if raw.design == "morris" and raw.samples < 2:
             raise ScenarioError(f"{source}: samples = {raw.samples}: Morris needs at least 2 trajectories")
     assert raw.design in DESIGNS
+    n_points = size if raw.design == "grid" else design_size(len(parameters), raw.design, raw.samples, raw.second_order)
+    check_size(source, raw.design, n_points, raw.replications, max_runs)
 
     outcomes = tuple(raw.outcomes)
     if len(set(outcomes)) != len(outcomes):
@@ -422,8 +456,8 @@ def shipped_sweeps() -> list[str]:
     return sorted(p.stem for p in SWEEP_DIR.glob("*.yaml")) if SWEEP_DIR.is_dir() else []
 
 
-def load_sweep_spec(spec: str | Path) -> SweepSpec:
-    """Load and validate a sweep spec from a YAML file or a shipped spec's name."""
+def load_sweep_spec(spec: str | Path, max_runs: int | None = None) -> SweepSpec:
+    """Load and validate a sweep spec from a YAML file or a shipped spec's name (``max_runs``: see :func:`sweep_spec_from_dict`)."""
     text = str(spec)
     path = Path(text)
     if not path.exists() and path.suffix.lower() not in (".yaml", ".yml") and text in shipped_sweeps():
@@ -432,4 +466,4 @@ def load_sweep_spec(spec: str | Path) -> SweepSpec:
         shipped = ", ".join(shipped_sweeps()) or "none"
         raise ScenarioError(f"{text}: no such sweep spec file (shipped specs: {shipped})")
     data = read_yaml_mapping(path, "sweep spec file")
-    return sweep_spec_from_dict(data, name=path.stem, source=str(path), spec_dir=path.resolve().parent)
+    return sweep_spec_from_dict(data, name=path.stem, source=str(path), spec_dir=path.resolve().parent, max_runs=max_runs)

@@ -28,7 +28,9 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import uuid
+import warnings
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
@@ -152,7 +154,33 @@ class ResultsStore:
 
     @property
     def schema(self) -> pa.Schema:
-        return pq.read_schema(self.root / "schema.parquet")
+        try:
+            return pq.read_schema(self.root / "schema.parquet")
+        except (OSError, pa.ArrowException) as exc:
+            reason = "missing" if not (self.root / "schema.parquet").exists() else f"unreadable ({_first_line(exc)})"
+            raise OrgsimError(
+                f"{self.root / 'schema.parquet'}: {reason}; the folder is damaged; resuming the sweep "
+                f"(orgsim sweep SPEC --out {self.root} --resume) writes it again"
+            ) from None
+
+    def repair_schema(self, schema: pa.Schema) -> bool:
+        """Write ``schema.parquet`` again when it is missing or unreadable (resume); True if it was."""
+        try:
+            pq.read_schema(self.root / "schema.parquet")
+            return False
+        except (OSError, pa.ArrowException):
+            _write_atomic(self.root / "schema.parquet", lambda tmp: pq.write_table(schema.empty_table(), tmp))
+            return True
+
+    @staticmethod
+    def clear_half_created(root: Path) -> None:
+        """Remove what a sweep killed before its manifest was written left (no run is stored there)."""
+        root = Path(root)
+        for path in root.iterdir():
+            if path.is_dir():
+                shutil.rmtree(path)
+            else:
+                path.unlink()
 
     def lock(self) -> None:
         """Take an exclusive lock on the folder for this process (released on exit or kill)."""
@@ -188,9 +216,13 @@ class ResultsStore:
     def run_path(self, run_id: str) -> Path:
         return self.root / RUNS / f"{run_id}.parquet"
 
+    def run_files(self) -> list[Path]:
+        """The readable run files; an empty or corrupt one is left out with a warning (resume runs it again)."""
+        return readable_files(sorted((self.root / RUNS).glob("[!.]*.parquet")), "run")
+
     def stored_runs(self) -> dict[str, str]:
-        """``{run_id: status}`` of every run row in the store."""
-        files = sorted((self.root / RUNS).glob("[!.]*.parquet"))
+        """``{run_id: status}`` of every readable run row in the store."""
+        files = self.run_files()
         if not files:
             return {}
         table = ds.dataset([str(f) for f in files], format="parquet", schema=self.schema).to_table(columns=["run_id", "status"])
@@ -207,6 +239,29 @@ class ResultsStore:
 
 
 # --------------------------------------------------------------------------- reading
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return f"{type(exc).__name__}: {text.splitlines()[0]}" if text else type(exc).__name__
+
+
+def readable_files(files: list[Path], what: str) -> list[Path]:
+    """``files`` without those that are not whole Parquet files (empty, truncated, corrupt), each named in a warning."""
+    good = []
+    for path in files:
+        try:
+            if pq.read_metadata(path).num_rows < 1 and what == "run":
+                raise ValueError("no row in it")
+        except (OSError, ValueError, pa.ArrowException) as exc:
+            warnings.warn(
+                f"{path}: unreadable {what} file, skipped ({_first_line(exc)}); "
+                "orgsim sweep ... --resume runs it again",
+                stacklevel=3,
+            )
+            continue
+        good.append(path)
+    return good
 
 
 def rows_to_frame(rows: list[Mapping[str, Any]], schema: pa.Schema) -> pd.DataFrame:
@@ -233,7 +288,7 @@ def load_results(out: str | Path, status: str | None = None) -> pd.DataFrame:
     """
     store = ResultsStore.open(Path(out))
     schema = store.schema
-    files = sorted((store.root / RUNS).glob("[!.]*.parquet"))
+    files = store.run_files()
     if not files:
         return schema.empty_table().to_pandas()
     frame = _sorted(ds.dataset([str(f) for f in files], format="parquet", schema=schema).to_table().to_pandas())
@@ -258,6 +313,7 @@ def load_daily(out: str | Path) -> pd.DataFrame:
     """The daily series of every stored run (sweeps run with ``timeseries=True``)."""
     store = ResultsStore.open(Path(out))
     files = sorted((store.root / DAILY).glob("[!.]*.parquet")) if (store.root / DAILY).is_dir() else []
+    files = readable_files(files, "daily series")
     if not files:
         raise OrgsimError(f"{store.root}: no daily series stored (run the sweep with --timeseries)")
     frame = ds.dataset([str(f) for f in files], format="parquet").to_table().to_pandas()

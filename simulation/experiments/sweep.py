@@ -44,9 +44,19 @@ import pandas as pd
 import pyarrow as pa
 
 from ..errors import OrgsimError, ScenarioError
+from ..output import check_writable_dir
 from ..runner import Results, run
 from ..scenario import Scenario
-from .runner import _borrowed, check_backend, executor_slots, iter_completed, open_executor
+from .runner import (
+    DEFAULT_RUN_TIMEOUT,
+    RunTimeout,
+    _borrowed,
+    call_with_timeout,
+    check_backend,
+    executor_slots,
+    iter_completed,
+    open_executor,
+)
 from .seeding import replication_seeds, run_id
 from .spec import SweepSpec, load_sweep_spec
 from .store import FAILED, OK, ResultsStore, load_results, row_schema, rows_to_frame
@@ -69,6 +79,7 @@ class SweepRun:
     scenario: Scenario
     timeseries: bool = False
     run_fn: RunFunction = run
+    timeout: float | None = None
 
 
 @dataclass
@@ -130,7 +141,7 @@ def execute_run(task: SweepRun) -> RunRecord:
     """
     ident = _ident(task)
     try:
-        result = task.run_fn(task.scenario, seed=task.seed, replication=task.replication)
+        result = call_with_timeout(task.timeout, task.run_fn, task.scenario, seed=task.seed, replication=task.replication)
         summary, daily = _summary_of(result)
     except Exception as exc:
         return RunRecord(_failure_row(ident, exc, tb.format_exc()))
@@ -162,25 +173,30 @@ def _failure_row(ident: Mapping[str, Any], exc: BaseException, trace: str) -> di
 # --------------------------------------------------------------------------- planning
 
 
-def plan(spec: SweepSpec, run_fn: RunFunction = run, timeseries: bool = False) -> list[SweepRun]:
-    """Every run of ``spec`` in canonical order (point, then replication)."""
+def plan(spec: SweepSpec, run_fn: RunFunction = run, timeseries: bool = False, timeout: float | None = None) -> list[SweepRun]:
+    """Every run of ``spec`` in canonical order (point, then replication); ``timeout``: each run's wall-clock limit."""
     seeds = replication_seeds(spec.seed, spec.replications)
     tasks = []
     for point, (params, scenario) in enumerate(zip(spec.points, spec.point_scenarios, strict=True)):
         for replication, seed in enumerate(seeds):
             tasks.append(
-                SweepRun(run_id(point, params, replication, seed), point, replication, seed, dict(params), scenario, timeseries, run_fn)
+                SweepRun(run_id(point, params, replication, seed), point, replication, seed, dict(params), scenario, timeseries, run_fn,
+                         timeout)
             )
     return tasks
 
 
-def probe_outcomes(spec: SweepSpec, run_fn: RunFunction = run) -> dict[str, Any]:
+def probe_outcomes(spec: SweepSpec, run_fn: RunFunction = run, timeout: float | None = None) -> dict[str, Any]:
     """An example summary row: one working day of the first point's base scenario.
 
     Its keys are the outcomes the model reports; its values give the column types.
     """
     scenario = spec.base_scenario(spec.points[0]).with_overrides({"horizon_days": 1}, "probe")
-    summary, _ = _summary_of(run_fn(scenario, seed=0, replication=0))
+    try:
+        summary, _ = _summary_of(call_with_timeout(timeout, run_fn, scenario, seed=0, replication=0))
+    except RunTimeout:
+        raise OrgsimError(f"{spec.source}: the probe run (one working day of the first point) took longer than "
+                          f"the run timeout of {timeout:g} s") from None
     return {k: v for k, v in summary.items() if k not in NON_OUTCOME_COLUMNS or k == "scenario"}
 
 
@@ -234,7 +250,7 @@ def _run_fn_name(run_fn: RunFunction) -> str:
     return f"{getattr(run_fn, '__module__', '?')}.{getattr(run_fn, '__qualname__', repr(run_fn))}"
 
 
-def _manifest(spec: SweepSpec, run_fn: RunFunction, tasks: list[SweepRun]) -> dict[str, Any]:
+def _manifest(spec: SweepSpec, run_fn: RunFunction, tasks: list[SweepRun], timeseries: bool = False) -> dict[str, Any]:
     from .. import __version__
 
     return {
@@ -254,6 +270,7 @@ def _manifest(spec: SweepSpec, run_fn: RunFunction, tasks: list[SweepRun]) -> di
         "seed": spec.seed,
         "replication_seeds": replication_seeds(spec.seed, spec.replications),
         "run_fn": _run_fn_name(run_fn),
+        "timeseries": timeseries,
         "orgsim_version": __version__,
         "code_fingerprint": _code_fingerprint(),
         "invocations": [],
@@ -271,10 +288,38 @@ def _points_frames(spec: SweepSpec) -> tuple[pd.DataFrame, pd.DataFrame]:
 # --------------------------------------------------------------------------- the sweep
 
 
-def _check_store(spec: SweepSpec, out: Path, resume: bool, run_fn: RunFunction) -> None:
+_HALF_CREATED = {"runs", "schema.parquet", "points.parquet", "design.parquet", ".lock"}
+
+
+def half_created(out: Path) -> bool:
+    """A folder a sweep was creating when it was killed: no manifest yet, so no run was stored."""
+    if not out.is_dir() or (out / "manifest.json").exists():
+        return False
+    names = {p.name for p in out.iterdir()}
+    if not names or not names <= _HALF_CREATED | {n for n in names if n.startswith(".") and n.endswith(".tmp")}:
+        return False
+    runs = out / "runs"
+    return not runs.exists() or (runs.is_dir() and not any(runs.glob("[!.]*")))
+
+
+def _check_store(spec: SweepSpec, out: Path, resume: bool, run_fn: RunFunction, timeseries: bool | None = None) -> None:
     """Refuse a results folder this sweep may not write into (reads only)."""
+    if half_created(out):
+        if not resume:
+            raise OrgsimError(
+                f"{out}: a sweep started here was stopped before its manifest was written (no run is stored); "
+                "start it again with --resume, or delete the folder"
+            )
+        return  # --resume: nothing was stored; it is created again from the start
     if resume and (out / "manifest.json").exists():
         manifest = ResultsStore.open(out).manifest
+        stored_timeseries = manifest.get("timeseries", (out / "daily").is_dir())
+        if timeseries is not None and bool(stored_timeseries) != bool(timeseries):
+            was = "with" if stored_timeseries else "without"
+            raise OrgsimError(
+                f"{out}: this sweep was started {was} --timeseries; resume it {was} --timeseries "
+                "(the stored runs must all have the same files)"
+            )
         if manifest.get("spec_hash") != spec.hash:
             diff = _first_difference(manifest.get("resolved"), json.loads(json.dumps(spec.identity())))
             raise OrgsimError(
@@ -290,11 +335,20 @@ def _check_store(spec: SweepSpec, out: Path, resume: bool, run_fn: RunFunction) 
         raise OrgsimError(f"{out}: output folder exists and is not empty{hint}; choose another --out")
 
 
+def check_sweep_folder(spec: SweepSpec, out: Path, resume: bool = False, timeseries: bool = False, run_fn: RunFunction | None = None) -> None:
+    """Everything checked about ``out`` before a sweep starts: resumable or empty, same spec and options, writable."""
+    out = Path(out)
+    _check_store(spec, out, resume, run if run_fn is None else run_fn, timeseries)
+    if not (out / "manifest.json").exists():
+        check_writable_dir(out)
+
+
 def _open_store(
-    spec: SweepSpec, out: Path, resume: bool, run_fn: RunFunction, tasks: list[SweepRun], schema: pa.Schema
+    spec: SweepSpec, out: Path, resume: bool, run_fn: RunFunction, tasks: list[SweepRun], schema: pa.Schema,
+    timeseries: bool = False,
 ) -> tuple[ResultsStore, list[str]]:
     """Open (resume) or create the results folder, and lock it for this process."""
-    _check_store(spec, out, resume, run_fn)
+    _check_store(spec, out, resume, run_fn, timeseries)
     notes: list[str] = []
     if resume and (out / "manifest.json").exists():
         store = ResultsStore.open(out)
@@ -302,9 +356,13 @@ def _open_store(
             notes.append(f"{out}: the simulation code changed since this sweep started; runs stored before and after may not be comparable")
         store.lock()
         store.remove_temporary_files()
+        store.repair_schema(schema)
         return store, notes
+    if resume and half_created(out):
+        notes.append(f"{out}: the sweep was stopped before its manifest was written; starting it again from the first run")
+        ResultsStore.clear_half_created(out)
     points, design = _points_frames(spec)
-    store = ResultsStore.create(out, _manifest(spec, run_fn, tasks), points, design, schema)
+    store = ResultsStore.create(out, _manifest(spec, run_fn, tasks, timeseries), points, design, schema)
     store.lock()
     return store, notes
 
@@ -323,6 +381,7 @@ def sweep(
     progress: bool = False,
     run_fn: RunFunction | None = None,
     on_start: Callable[[SweepSpec, int, int], None] | None = None,
+    run_timeout: float | None = DEFAULT_RUN_TIMEOUT,
 ) -> SweepResult:
     """Run a sweep and return its rows; with ``out``, store every run as it finishes.
 
@@ -343,6 +402,8 @@ def sweep(
             or a mapping of outcomes (e.g. a cheap test function) works.
         on_start: called as ``on_start(spec, pending, stored)`` once everything is
             validated and the store is open, just before the first run starts.
+        run_timeout: seconds one run may take (wall clock); a run that takes longer becomes
+            a failure row and the sweep goes on. None: no limit.
 
     Raises:
         ScenarioError: the spec is invalid (raised before any run starts).
@@ -354,14 +415,14 @@ def sweep(
     run_fn = run if run_fn is None else run_fn
     if executor is None:
         check_backend(backend, workers, scheduler)
-    tasks = plan(spec, run_fn, timeseries)
-    example = probe_outcomes(spec, run_fn)
+    if out is not None:
+        out = Path(out)
+        check_sweep_folder(spec, out, resume, timeseries, run_fn)  # refuse before anything runs or is written
+    tasks = plan(spec, run_fn, timeseries, run_timeout)
+    example = probe_outcomes(spec, run_fn, run_timeout)
     check_outcomes(spec, example)
     schema = row_schema(spec.points[0], example)
 
-    if out is not None:
-        out = Path(out)
-        _check_store(spec, out, resume, run_fn)  # refuse before a cluster starts or anything is written
     with _borrowed(executor) if executor is not None else open_executor(backend, workers, scheduler) as pool:
         return _execute(
             spec,
@@ -374,6 +435,7 @@ def sweep(
             progress=progress,
             run_fn=run_fn,
             on_start=on_start,
+            timeseries=timeseries,
             invocation={"backend": "executor" if executor is not None else backend, "workers": workers},
         )
 
@@ -391,13 +453,14 @@ def _execute(
     run_fn: RunFunction,
     on_start: Callable[[SweepSpec, int, int], None] | None,
     invocation: dict[str, Any],
+    timeseries: bool = False,
 ) -> SweepResult:
     """Open the store, run what is missing on ``pool``, store each run as it finishes."""
     store: ResultsStore | None = None
     notes: list[str] = []
     done: dict[str, str] = {}
     if out is not None:
-        store, notes = _open_store(spec, out, resume, run_fn, tasks, schema)
+        store, notes = _open_store(spec, out, resume, run_fn, tasks, schema, timeseries)
         schema = store.schema
         done = store.stored_runs()
     try:

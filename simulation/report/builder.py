@@ -236,7 +236,13 @@ def _command_line(meta: dict[str, Any], folder: Path | None = None) -> str:
 
 
 def compare_charts(results: ResultsFolder, designs: list[str]) -> list[plots.Chart]:
-    return plots.compare_charts(results.frames["runs"], results.frames.get("differences"), results.frames.get("daily"), designs=designs)
+    runs = results.frames["runs"]
+    if "status" in runs:  # failure rows (a run that raised or timed out) have no outcomes to draw
+        runs = runs[runs["status"] == "ok"]
+        if runs.empty:
+            return []
+        designs = [d for d in designs if d in set(runs["scenario"].astype(str))]
+    return plots.compare_charts(runs, results.frames.get("differences"), results.frames.get("daily"), designs=designs)
 
 
 # ----------------------------------------------------------------------------- rendering
