@@ -56,6 +56,9 @@ _EXPERIMENTS = {
     "analyze_sweep": "simulation.experiments.sensitivity",
     "explain": "simulation.explanation",
     "Explanation": "simulation.explanation",
+    "robustness": "simulation.experiments.robustness",
+    "RobustnessResult": "simulation.experiments.robustness",
+    "load_uncertainties": "simulation.uncertainties",
 }
 __all__ += list(_EXPERIMENTS)
 

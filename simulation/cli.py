@@ -40,7 +40,7 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_USER_ERROR, f"orgsim: {message}\n")
 
 
-def _whole_number(minimum: int, allowed: str):
+def _whole_number(minimum: int, allowed: str, maximum: int | None = None):
     """An argparse type: a whole number of at least ``minimum`` (one-line error otherwise)."""
 
     def parse(text: str) -> int:
@@ -50,13 +50,15 @@ def _whole_number(minimum: int, allowed: str):
             raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
         if value < minimum:
             raise argparse.ArgumentTypeError(f"must be {allowed}, got {value}")
+        if maximum is not None and value > maximum:
+            raise argparse.ArgumentTypeError(f"must be at most {maximum} (2**63 - 1), got {text[:30]}{'...' if len(text) > 30 else ''}")
         return value
 
     return parse
 
 
 _positive = _whole_number(1, "at least 1")
-_seed = _whole_number(0, "0 or more")
+_seed = _whole_number(0, "0 or more", maximum=2**63 - 1)  # numpy's SeedSequence and Parquet's int64
 
 DEFAULT_MAX_RUNS = 10_000
 """Runs a compare or sweep may do unless --max-runs allows more (about two hours on two cores)."""
@@ -132,6 +134,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_experiment_commands(sub)
     _add_validation_commands(sub)
     _add_explain_command(sub)
+    _add_robustness_command(sub)
     return parser
 
 
@@ -247,8 +250,15 @@ def cmd_compare(args: argparse.Namespace) -> int:
         "version": __version__,
     }
     frames = {"runs": result.runs, "summary": result.summary, "differences": result.differences}
+    crossover = None
     if result.daily is not None:
         frames["daily"] = result.daily
+        from .experiments.analysis import cumulative_by_quarter
+
+        ok_daily = result.daily.merge(result.runs.loc[result.runs["status"] == "ok", ["scenario", "replication"]])
+        if len(ok_daily) and result.baseline in set(ok_daily["scenario"]):
+            frames["cumulative"], crossover = cumulative_by_quarter(ok_daily, result.baseline)
+            frames["crossover"] = crossover
     write_results(out, frames, meta)
     write_designs(out, scenarios)  # OUT/designs/<name>.yaml: the report's "reproduce with" reruns them
     ok_runs = result.runs[result.runs["status"] == "ok"]
@@ -273,6 +283,13 @@ def cmd_compare(args: argparse.Namespace) -> int:
         unit = f" ({UNITS[outcome]})" if outcome in UNITS else ""
         print(f"{outcome}{unit}")
         print(block.drop(columns="outcome").to_string(index=False))
+        print()
+    if crossover is not None and len(crossover):
+        for r in crossover.itertuples():
+            if r.sign_change_quarter == r.sign_change_quarter:  # not NaN
+                direction = "gains after costing first" if r.final_difference > 0 else "falls behind after leading first"
+                print(f"{r.scenario}: cumulative bookings vs {r.reference} change sign in quarter {int(r.sign_change_quarter)} "
+                      f"({direction}; per quarter in {out}/cumulative.csv)")
         print()
     print(f"per-run summaries, interval table and paired differences written to {out}/")
     if not args.no_charts and len(ok_runs):
@@ -597,8 +614,9 @@ def _add_validation_commands(sub: argparse._SubParsersAction) -> None:
     p_val.add_argument("--workers", type=_positive, default=None, help="worker processes (default: all cores)")
     p_val.add_argument("--out", type=Path, default=None, help="report folder (default runs/validate-TIMESTAMP)")
     p_val.add_argument("--format", choices=("table", "json"), default="table", help="what to print on stdout")
-    p_val.add_argument("--robustness-replications", type=int, default=3, metavar="N",
-                       help="replications per design and setting of the robustness section (default 3; 0 leaves it out)")
+    p_val.add_argument("--robustness-samples", type=int, default=validation.DEFAULT_ROBUSTNESS_SAMPLES, metavar="N",
+                       help="points of the Latin hypercube over the declared uncertainties in the robustness section "
+                            f"(default {validation.DEFAULT_ROBUSTNESS_SAMPLES}; 0 leaves it out; see orgsim robustness)")
 
 
 def cmd_calibrate(args: argparse.Namespace) -> int:
@@ -632,16 +650,16 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
 def cmd_validate(args: argparse.Namespace) -> int:
     from .validation import robustness, validate, validation_table, write_report
 
-    if args.robustness_replications < 0:
-        raise OrgsimError(f"--robustness-replications = {args.robustness_replications}: must be 0 or more")
+    if args.robustness_samples < 0 or args.robustness_samples == 1:
+        raise OrgsimError(f"--robustness-samples = {args.robustness_samples}: must be 0 (no robustness section) or at least 2")
     out = args.out or default_out("validate")
     check_out_dir(out)
     workers = args.workers or default_workers()
     progress = sys.stderr.isatty()
     result = validate(replications=args.replications, seed=args.seed, workers=workers, progress=progress)
     robust = None
-    if args.robustness_replications:
-        robust = robustness(replications=args.robustness_replications, seed=args.seed, workers=workers, progress=progress)
+    if args.robustness_samples:
+        robust = robustness(samples=args.robustness_samples, seed=args.seed, workers=workers, progress=progress)
     files = write_report(result, out, robust)
     if args.format == "json":
         print(result.table.to_json(orient="records"))
@@ -654,7 +672,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
     if result.missed:
         print(f"\nmissed: {', '.join(result.missed)} -- why: docs/model.md, 'Validation: targets the model misses'")
     if robust is not None:
-        print("\nrobustness of the design comparison:")
+        print(f"\nrobustness of the design comparison: rankings as shares of the assumption space "
+              f"({robust.samples} points of a Latin hypercube over the declared uncertainties; orgsim robustness for more):")
         for line in robust.statements():
             print(f"  {line}")
     print(f"\nreport written to {files.html} and {files.markdown} ({len(files.charts)} charts)")
@@ -791,6 +810,55 @@ def _explain_compare(args: argparse.Namespace, scenarios, result: Comparison, ou
 COMMANDS.update({"explain": cmd_explain})
 
 
+# ---------------------------------------------------------------------------- robustness over the declared uncertainties
+
+
+def _add_robustness_command(sub: argparse._SubParsersAction) -> None:
+    """``orgsim robustness``: share of the assumption space in which each design beats each other (docs/experiments.md)."""
+    from .experiments.robustness import DEFAULT_SAMPLES
+
+    p = sub.add_parser("robustness", help="in what share of the assumption space each design beats each other, and which assumptions decide it")
+    p.add_argument("designs", nargs="*", help="preset names or YAML files (default: the six presets)")
+    p.add_argument("--samples", type=_positive, default=DEFAULT_SAMPLES,
+                   help=f"points of the Latin hypercube over the declared uncertainties; each runs every design once (default {DEFAULT_SAMPLES})")
+    p.add_argument("--seed", type=_seed, default=0, help="root seed of the hypercube and of the points' runs (default 0)")
+    p.add_argument("--workers", type=_positive, default=None, help="worker processes (default: all cores)")
+    p.add_argument("--days", type=_positive, default=None, help="working days to simulate (default: each design's horizon)")
+    p.add_argument("--out", type=Path, default=None, help="results folder (default runs/robustness-TIMESTAMP)")
+
+
+def cmd_robustness(args: argparse.Namespace) -> int:
+    from .experiments.robustness import robustness
+
+    if args.samples < 2:
+        raise OrgsimError(f"--samples = {args.samples}: must be at least 2")
+    designs = [load_scenario(s) for s in (args.designs or PRESETS)]  # validate all before running
+    if len(designs) < 2:
+        raise OrgsimError("robustness compares designs: give at least two")
+    out = args.out or default_out("robustness")
+    check_out_dir(out)
+    workers = args.workers or default_workers()
+    print(f"{len(designs)} designs x {args.samples} points of a Latin hypercube over the declared uncertainties "
+          f"(simulation/uncertainties.yaml) = {len(designs) * args.samples} runs, seed {args.seed}, "
+          f"{workers} worker{'s' if workers > 1 else ''}", file=sys.stderr)
+    result = robustness(designs, samples=args.samples, seed=args.seed, workers=workers, days=args.days, progress=sys.stderr.isatty())
+    result.write(out)
+    for note in result.notes:
+        print(f"orgsim: note: {note}", file=sys.stderr)
+    print(f"Share of the assumption space (95% Wilson interval) in which the first design beats the second; "
+          f"{args.samples} points, one run per design per point on common random numbers.\n")
+    for outcome, block in result.pairs.groupby("outcome", sort=False):
+        print(outcome)
+        for statement in block["statement"]:
+            print(f"  {statement}")
+        print()
+    print(f"robustness.csv/.json, samples, runs, rank scores and PRIM boxes written to {out}/")
+    return 0
+
+
+COMMANDS.update({"robustness": cmd_robustness})
+
+
 DRAWING_COMMANDS = {"compare", "report", "sweep", "sensitivity", "validate"}
 """Commands that write charts to files: the command line selects matplotlib's Agg backend for
 them. The library never changes the backend (a notebook's inline charts would stop showing)."""
@@ -799,6 +867,7 @@ them. The library never changes the backend (a notebook's inline charts would st
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    _print_warning_lines()  # e.g. a preset name that is also a file here: one line
     if args.command in DRAWING_COMMANDS:
         import matplotlib
 

@@ -1,21 +1,42 @@
 """The Mesa model: what happens in one working day, in order.
 
+``OrgModel`` builds the parts; ``step`` is the day's schedule and nothing else. Each
+submodel's rules live in its own module (docs/model.md, section 7): ``market.py`` (7.1),
+``agents/marketer.py`` (7.2), ``campaigns.py`` (7.3), ``agents/sdr.py``,
+``agents/account_executive.py`` and ``lead_work.py`` (7.4-7.6), ``deals.py`` (7.7),
+``feedback.py`` (7.8), ``agents/leader.py`` and ``leadership.py`` (7.9).
+
 One ``step`` is one working day:
 
-1.  the market moves (buying windows open and close, brand awareness builds and decays);
-2.  marketers decide (weekly) their MQL threshold and campaign mix and run campaigns;
-    hand-raisers arrive from in-market, aware accounts; every lead is scored and becomes
-    an MQL or stays an inquiry;
-3.  SDRs split their hours between the inbound queue and prospecting; agencies book meetings;
-4.  AEs split their hours between open deals (late-stage first at quarter end) and leads;
-5.  the lead store applies everyone's decisions, vectorised: contact attempts, then first
-    touches in each worker's priority order within their hours; accept / reject with a
-    reason; qualification (with the response-time decay); hand-over to an AE;
-6.  deals receive attention and close (won, lost, no decision) on their close day;
-7.  untouched MQLs age out (never worked); SLA breaches are logged and reviewed weekly;
-8.  feedback reaches marketers; trust moves with each side's experience;
-9.  at quarter end leaders review their KPI, may blame the other function, set quotas and
-    budgets.
+1.  the calendar: days left in the quarter; in a combined org, the reorganisation's loss
+    of people's capacity today (the market does not know of it); a joint meeting if one is
+    due (an hour of every SDR's and AE's day, trust gain, its effects then fade);
+2.  the market moves (buying windows close and open; brand awareness follows brand spend
+    through a two-stage lag, and decays); the enablement content stock decays and grows;
+3.  AEs count their open and late-stage deals; marketers decide (Mondays) their MQL
+    threshold and campaign mix and plan today's campaign volumes; campaign responses and
+    hand-raisers arrive; every new lead is scored and becomes an inquiry or an MQL, routed to
+    the inbound pool up to what the SDR team can touch within ``sdr.overflow_after_hours``
+    (the rest to AEs); MQLs their SDR left untouched that long pass to an AE;
+4.  SDRs (attrition and replacement first) and AEs set today's hours, less the hours
+    yesterday's work carried into today; SDRs split them between inbound and prospecting,
+    AEs give open deals their time first (late-stage deals at quarter end) after admin;
+5.  lead work (``lead_work.work_leads``), vectorised: every first touch (which includes the
+    first contact attempt) and every follow-up attempt is ranked per rep by expected
+    qualified opportunities per hour (plus, under an SLA, a breach-avoidance bonus), and
+    done while hours last and the task beats the rep's reservation yield; an on-call rota
+    touches off-hours arrivals first; accept / reject with a reason; an accepted lead whose
+    next attempt is not worth it is recycled; qualification of reached buyers (need,
+    intent, response decay at the moment of contact); hand-over to an AE;
+6.  prospecting by SDRs and AEs with hours for it (reserved, or left free by the lead work
+    where their pay rewards it); an agency books meetings for AEs;
+7.  deals receive attention; on a quarter's last day AEs may pull deals in at a discount;
+    deals close (won, lost, no decision) on their close day;
+8.  untouched MQLs age out (never worked); the SLA's clock: breaches, deemed acceptance
+    at the end of the reject window, the weekly breach review (Fridays);
+9.  feedback reaches marketers; marketers' trust moves with what happened to their leads;
+10. costs accrue; at quarter end leaders review their KPI, may blame, set quotas and
+    budgets and may hire SDRs; the day's row of the daily series is recorded.
 
 Randomness: one ``SeedSequence`` per run; each stochastic process draws from its own
 child stream (market, marketing, inbound, work, outcomes, people) so that a design that

@@ -71,6 +71,7 @@ RC = {
     "grid.linewidth": 0.8,
     "axes.axisbelow": True,
     "svg.fonttype": "none",  # SVG text stays text (editable on a slide)
+    "text.usetex": False,  # names are drawn as written (see plain_text)
 }
 
 PRESET_COLORS = {
@@ -180,11 +181,11 @@ MEASURES: dict[str, Measure] = {
 }
 
 FRICTION_LABELS = {
-    "friction_index": "Friction index (mean of the nine)",
+    "friction_index": "Friction index (mean of 7 groups)",
     "mql_rejection_rate": "MQLs rejected by sales",
     "share_never_worked": "MQLs never worked",
     "first_touch_delay": "First-touch delay (median / 72 h)",
-    "sla_breach_rate": "SLA breaches",
+    "sla_breach_rate": "First touch late (> deadline) or never",
     "blame_rate": "Blame after missed quarters",
     "feedback_withheld": "Feedback withheld",
     "trust_deficit": "Trust deficit (1 - mean trust)",
@@ -238,6 +239,13 @@ def design_label(name: str) -> str:
     if not words:
         return str(name)
     return " ".join([words[0][:1].upper() + words[0][1:], *words[1:]])
+
+
+def plain_text(text: Any) -> str:
+    """``text`` to draw exactly as written: ``$`` escaped, so matplotlib never reads a user's
+    name (``cost $\\frac$ x``) as mathtext -- which would render math or raise. Apply it where a
+    string is drawn, once (an escaped ``\\$`` shows as ``$``)."""
+    return str(text).replace("$", r"\$")
 
 
 def design_order(names: Iterable[str]) -> list[str]:
@@ -436,7 +444,7 @@ def _legend_below(fig: Figure, names: Sequence[str], note: str = "") -> None:
     ncol = len(names) if fig.get_figwidth() >= 12.5 and len(names) <= 6 else min(len(names), 3)
     legend = fig.legend(
         _design_handles(names, colors),
-        [design_label(n) for n in names],
+        [plain_text(design_label(n)) for n in names],
         loc="outside lower center",
         ncol=ncol,
         frameon=False,
@@ -494,7 +502,7 @@ def stage_counts(runs: pd.DataFrame, ax: Axes | None = None, designs: Sequence[s
             color=colors[name],
             lw=2.2,
             markersize=7,
-            label=design_label(name),
+            label=plain_text(design_label(name)),
             markeredgecolor="white",
             markeredgewidth=0.8,
         )
@@ -548,7 +556,7 @@ def stage_conversion(runs: pd.DataFrame, ax: Axes | None = None, designs: Sequen
     for i, name in enumerate(names):
         r = rates[rates["scenario"] == name].set_index("step").reindex(steps)
         pos = x - 0.4 + width * (i + 0.5)
-        ax.bar(pos, r["mean"], width=width * 0.92, color=colors[name], label=design_label(name))
+        ax.bar(pos, r["mean"], width=width * 0.92, color=colors[name], label=plain_text(design_label(name)))
         has_ci = r["ci_low"].notna().to_numpy()
         if has_ci.any():
             err = np.vstack([(r["mean"] - r["ci_low"]).to_numpy(), (r["ci_high"] - r["mean"]).to_numpy()])
@@ -597,9 +605,9 @@ def _replication_note(n: int) -> str:
 
 def _headline(fig: Figure, title: str, note: str = "") -> None:
     """A bold title on top and, if given, a one-line note on how to read the chart at the bottom."""
-    fig.suptitle(title)
+    fig.suptitle(plain_text(title))
     if note:
-        fig.supxlabel(note, fontsize=10.5, color="#555555")
+        fig.supxlabel(plain_text(note), fontsize=10.5, color="#555555")
 
 
 # ----------------------------------------------------------------------------- over time
@@ -635,13 +643,13 @@ def time_series(
     for name in names:
         b = bands[bands["scenario"] == name].sort_values("day")
         x = (b["day"].to_numpy() + 1) / WORKING_DAYS_PER_QUARTER
-        ax.plot(x, b["mean"], color=colors[name], lw=2.2, label=design_label(name))
+        ax.plot(x, b["mean"], color=colors[name], lw=2.2, label=plain_text(design_label(name)))
         if b["ci_low"].notna().any():
             ax.fill_between(x, *clip_band(column, b["ci_low"], b["ci_high"]), color=colors[name], alpha=0.13, lw=0)
     _quarter_axis(ax, float(daily["day"].max() + 1))
     _set_value_axis(ax, column)
     ax.set_ylabel(axis_label(column))
-    ax.set_title(title or measure(column).label)
+    ax.set_title(plain_text(title or measure(column).label))
     if measure(column).kind in ("usd", "count"):
         ax.set_ylim(bottom=0)
     if legend:
@@ -751,7 +759,7 @@ def friction_by_design(runs: pd.DataFrame, ax: Axes | None = None, designs: Sequ
             "o",
             color=colors[name],
             markersize=6.5,
-            label=design_label(name),
+            label=plain_text(design_label(name)),
             markeredgecolor="white",
             markeredgewidth=0.6,
         )
@@ -790,7 +798,7 @@ def speed_to_lead(runs: pd.DataFrame, ax: Axes | None = None, designs: Sequence[
     ax = _new_axes(ax)
     names = _designs(runs, designs)
     means = runs.groupby("scenario")[[c for c, _, _ in SPEED_BUCKETS]].mean()
-    rows = [(design_label(n), means.loc[n].to_numpy(dtype=float)) for n in names]
+    rows = [(plain_text(design_label(n)), means.loc[n].to_numpy(dtype=float)) for n in names]
     if benchmark:
         rows.append(("HBR 2011 audit (firms)", np.array([HBR_2011_AUDIT[c] for c, _, _ in SPEED_BUCKETS])))
     y = np.arange(len(rows))[::-1]
@@ -873,7 +881,7 @@ def difference_forest(
                 ax.vlines(end, yy - 0.12, yy + 0.12, color=colors[name], lw=2)
         ax.plot(row["difference"], yy, "D", color=colors[name], markersize=8, markeredgecolor="white")
     ax.axvline(0, color="#333333", lw=1.2)
-    ax.set_yticks(y, [design_label(n) for n in names])
+    ax.set_yticks(y, [plain_text(design_label(n)) for n in names])
     ax.set_ylim(-0.6, len(names) - 0.4)
     _set_value_axis(ax, outcome, axis="x", signed=True)
     m = measure(outcome)
@@ -885,7 +893,7 @@ def difference_forest(
     better = f"; {m.better} is better" if m.better else ""
     ax.set_xlabel(xlabel or (f"Difference ({unit}{better})" if unit else f"Difference{better}"))
     reference = str(d["reference"].iloc[0]) if "reference" in d else "baseline"
-    ax.set_title(title or f"{m.label}: difference vs {design_label(reference)}")
+    ax.set_title(plain_text(title or f"{m.label}: difference vs {design_label(reference)}"))
     ax.grid(axis="y", visible=False)
     _tidy_axes(ax)
     return ax
@@ -1055,7 +1063,7 @@ def outcome_vs_parameter(
     else:
         groups = [(None, stats_, "#0072B2")]
     for k, (level, g, color) in enumerate(groups):
-        label = None if level is None else _param_value_text(by, level)
+        label = None if level is None else plain_text(_param_value_text(by, level))
         if numeric:
             x = g[parameter].to_numpy(dtype=float)
             ax.plot(x, g["mean"], "-o", color=color, lw=2.2, markersize=5, label=label)
@@ -1067,16 +1075,16 @@ def outcome_vs_parameter(
             err = np.vstack([(g["mean"] - g["ci_low"]).to_numpy(), (g["ci_high"] - g["mean"]).to_numpy()])
             ax.errorbar(x, g["mean"], yerr=np.nan_to_num(err), fmt="o", color=color, capsize=3, lw=2, label=label)
     if not numeric:
-        ax.set_xticks(range(len(categories)), [_param_value_text(parameter, c) for c in categories], rotation=20, ha="right")
+        ax.set_xticks(range(len(categories)), [plain_text(_param_value_text(parameter, c)) for c in categories], rotation=20, ha="right")
     else:
         _param_axis(ax, parameter)
     _set_value_axis(ax, outcome)
     ax.set_xlabel(parameter_label(parameter))
     ax.set_ylabel(axis_label(outcome))
     n = int(stats_["n"].min()) if len(stats_) else 0
-    ax.set_title(title or f"{measure(outcome).label} by {_param_name(parameter)}")
+    ax.set_title(plain_text(title or f"{measure(outcome).label} by {_param_name(parameter)}"))
     if by and legend:
-        ax.legend(frameon=False, loc="best", title=parameter_label(by), fontsize=10, title_fontsize=10)
+        ax.legend(frameon=False, loc="best", title=plain_text(parameter_label(by)), fontsize=10, title_fontsize=10)
     ax.grid(axis="x", visible=numeric)
     _tidy_axes(ax)
     ax._orgsim_runs_per_point = n  # read by the figure-level note
@@ -1128,7 +1136,7 @@ def sweep_lines(
             loc="outside lower center",
             ncol=min(len(labels), 6),
             frameon=False,
-            title=f"{parameter_label(by)}.  {band}",
+            title=plain_text(f"{parameter_label(by)}.  {band}"),
             title_fontproperties={"size": 10.5},
         )
         legend.get_title().set_color("#555555")
@@ -1175,7 +1183,7 @@ def main_effects(
         if numeric:
             _param_axis(ax, parameter)
         else:
-            ax.set_xticks(x, [_param_value_text(parameter, v) for v in g["x"]], rotation=20, ha="right")
+            ax.set_xticks(x, [plain_text(_param_value_text(parameter, v)) for v in g["x"]], rotation=20, ha="right")
         _set_value_axis(ax, outcome)
         ax.set_xlabel(parameter_label(parameter))
         ax.set_ylabel(axis_label(outcome))
@@ -1233,8 +1241,8 @@ def parameter_heatmap(
     grid = runs.groupby([y, x])[outcome].mean().unstack(x).sort_index().sort_index(axis=1)
     values = grid.to_numpy(dtype=float)
     image = ax.imshow(values, cmap=cmap, aspect="auto", origin="lower", interpolation="nearest")
-    ax.set_xticks(np.arange(grid.shape[1]), [_param_value_text(x, v) for v in grid.columns])
-    ax.set_yticks(np.arange(grid.shape[0]), [_param_value_text(y, v) for v in grid.index])
+    ax.set_xticks(np.arange(grid.shape[1]), [plain_text(_param_value_text(x, v)) for v in grid.columns])
+    ax.set_yticks(np.arange(grid.shape[0]), [plain_text(_param_value_text(y, v)) for v in grid.index])
     ax.set_xlabel(parameter_label(x))
     ax.set_ylabel(parameter_label(y))
     ax.grid(False)
@@ -1261,7 +1269,7 @@ def parameter_heatmap(
                     fontsize=fontsize,
                     color="white" if v < mid else "#1A1A1A",
                 )
-    ax.set_title(title or f"{measure(outcome).label} by {_param_name(x)} and {_param_name(y)}")
+    ax.set_title(plain_text(title or f"{measure(outcome).label} by {_param_name(x)} and {_param_name(y)}"))
     ax.tick_params(labelsize=11)
     return ax
 
@@ -1318,7 +1326,7 @@ def sensitivity_bars(
         _set_value_axis(ax, str(indices["outcome"].iloc[0]), axis="x")
     outcome = f" {measure(str(indices['outcome'].iloc[0])).label.lower()}" if "outcome" in indices and len(indices) else ""
     verb = f"drive the variance of{outcome or ' the outcome'}" if method == "Sobol" else f"move{outcome or ' the outcome'} most"
-    ax.set_title(title or f"Which parameters {verb} ({method})")
+    ax.set_title(plain_text(title or f"Which parameters {verb} ({method})"))
     if legend and len(series) > 1:
         ax.legend(frameon=False, loc="lower right")
     _tidy_axes(ax)
@@ -1431,7 +1439,8 @@ def compare_charts(
             "friction_components",
             "Friction by component",
             "Each row is one component of the friction index (0 = none, 1 = maximal); dots are design means, "
-            "lines 95% intervals. The top row is the index, the unweighted mean of the nine.",
+            "lines 95% intervals. The top row is the index: the unweighted mean of seven groups, the three follow-up "
+            "components (never worked, delay, late or never) averaged into one; a descriptive measure.",
             _figure_of(friction_by_design(runs, designs=names)),
         )
     )

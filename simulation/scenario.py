@@ -21,6 +21,8 @@ what is allowed.
 from __future__ import annotations
 
 import copy
+import os
+import warnings
 from importlib.resources import files
 from pathlib import Path
 from typing import Any, Literal
@@ -28,11 +30,15 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from .errors import ScenarioError
+from .errors import ScenarioError, short_repr, short_text
 from .yamlio import read_yaml_mapping
 
 WORKING_DAYS_PER_QUARTER = 63
 """Working days in a quarter (252 a year / 4)."""
+
+MAX_INQUIRIES_PER_QUARTER = 1e7
+"""Most campaign inquiries a quarter's programme budget may buy (the budget over the cheapest
+cost per inquiry): about 160,000 new leads a working day, 550 times the default."""
 
 PRESET_DIR = Path(str(files("simulation.presets")))
 CALIBRATION_FILE = Path(__file__).resolve().parent / "calibration.yaml"
@@ -66,15 +72,15 @@ PRESETS = (
 class _Strict(BaseModel):
     """Frozen, typed, no unknown keys, no silent type coercion of strings to numbers."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, validate_default=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, validate_default=True, allow_inf_nan=False)
 
 
 class BySegment(_Strict):
     """One value per account segment."""
 
-    smb: float = Field(ge=0)
-    mid_market: float = Field(ge=0)
-    enterprise: float = Field(ge=0)
+    smb: float = Field(ge=0, le=1e9)
+    mid_market: float = Field(ge=0, le=1e9)
+    enterprise: float = Field(ge=0, le=1e9)
 
 
 # --------------------------------------------------------------------------- market
@@ -112,19 +118,19 @@ class Marketing(_Strict):
     """Marketing: team, budget, KPI and pay plan."""
 
     headcount: int = Field(6, ge=0, le=10_000, description="marketers running campaigns (assumption)")
-    budget_per_quarter_usd: float = Field(450_000, ge=0, description="programme spend per quarter")
+    budget_per_quarter_usd: float = Field(450_000, ge=0, le=1e10, description="programme spend per quarter (at most 1e7 inquiries a quarter: budget / cheapest cost per inquiry)")
     brand_share: float = Field(0.3, ge=0, le=1, description="planned share of programme budget on brand (B2B Institute 46%, Westwood One 62%)")
     enablement_share: float = Field(0.1, ge=0, le=1, description="share of programme budget on sales enablement content")
     kpi: Literal["mql_volume", "sla_mqls", "revenue", "brand"] = Field(
         "mql_volume", description="what marketers are measured on"
     )
     shared_revenue_weight: float = Field(0.0, ge=0, le=1, description="weight of shared revenue in marketers' pay")
-    mql_target_per_quarter: float = Field(9000, ge=0, description="team MQL target per quarter")
+    mql_target_per_quarter: float = Field(9000, ge=0, le=1e9, description="team MQL target per quarter")
     default_mql_threshold: float = Field(0.5, ge=0, le=1, description="lead-score threshold marketers start with, before their first weekly decision (assumption)")
     min_mql_threshold: float = Field(0.05, ge=0, le=1, description="lowest threshold marketers can defend (assumption)")
-    salary_usd: float = Field(140_000, ge=0, description="fully loaded annual cost per marketer (assumption)")
-    cost_per_inquiry_broad_usd: float = Field(25, gt=0, description="programme cost of one broad-campaign response (assumption)")
-    cost_per_inquiry_targeted_usd: float = Field(150, gt=0, description="programme cost of one targeted-campaign response (assumption)")
+    salary_usd: float = Field(140_000, ge=0, le=1e7, description="fully loaded annual cost per marketer (assumption)")
+    cost_per_inquiry_broad_usd: float = Field(25, ge=0.01, le=1e6, description="programme cost of one broad-campaign response (assumption)")
+    cost_per_inquiry_targeted_usd: float = Field(150, ge=0.01, le=1e6, description="programme cost of one targeted-campaign response (assumption)")
     volume_pay_cap: float = Field(1.5, gt=0, le=10, description="volume bonus cap as a multiple of target (assumption)")
 
     @model_validator(mode="after")
@@ -133,18 +139,28 @@ class Marketing(_Strict):
             raise ValueError("brand_share + enablement_share must be at most 1")
         return self
 
+    @model_validator(mode="after")
+    def _inquiry_volume(self) -> Marketing:
+        cheapest = min(self.cost_per_inquiry_broad_usd, self.cost_per_inquiry_targeted_usd)
+        if self.budget_per_quarter_usd / cheapest > MAX_INQUIRIES_PER_QUARTER:
+            raise ValueError(
+                f"budget_per_quarter_usd / cost_per_inquiry = {self.budget_per_quarter_usd / cheapest:.3g} inquiries a quarter; "
+                f"at most {MAX_INQUIRIES_PER_QUARTER:.0e} can be simulated (lower the budget or raise the cost per inquiry)"
+            )
+        return self
+
 
 class Sales(_Strict):
     """Account executives: team, quota and pay plan."""
 
     ae_headcount: int = Field(20, ge=1, le=100_000, description="account executives (assumption: a mid-sized B2B company)")
-    quota_per_quarter_usd: float = Field(150_000, ge=0, description="first quarter's quota per AE; leaders reset it quarterly")
+    quota_per_quarter_usd: float = Field(150_000, ge=0, le=1e10, description="first quarter's quota per AE; leaders reset it quarterly")
     commission_rate: float = Field(0.10, ge=0, le=1, description="commission on bookings")
     accelerator: float = Field(1.5, ge=1, le=5, description="commission multiplier above quota")
     shared_revenue_weight: float = Field(0.0, ge=0, le=1, description="weight of the shared team revenue component in AE pay")
     hours_per_day: float = Field(8.0, gt=0, le=16, description="working hours per day")
     ramp_days: int = Field(63, ge=0, le=1000, description="working days for a new AE to reach full capacity (assumption)")
-    salary_usd: float = Field(220_000, ge=0, description="fully loaded annual base cost per AE (assumption)")
+    salary_usd: float = Field(220_000, ge=0, le=1e7, description="fully loaded annual base cost per AE (assumption)")
     quarter_end_window_days: int = Field(10, ge=0, le=62, description="last working days of a quarter in which AEs favour late-stage deals")
     pull_in_horizon_days: int = Field(
         10, ge=0, le=63, description="on a quarter's last day an AE may pull in a deal due this many working days into the next quarter (assumption; 0: deal timing not allowed)"
@@ -158,8 +174,8 @@ class Agency(_Strict):
     """An external SDR agency (used when ``sdr.sourcing == 'agency'``)."""
 
     price_model: Literal["per_meeting", "retainer"] = Field("per_meeting", description="how the agency is paid")
-    price_per_meeting_usd: float = Field(600, ge=0, description="$300-1,500 per meeting [S]")
-    retainer_per_sdr_month_usd: float = Field(5_000, ge=0, description="$3,000-8,000 per SDR-equivalent per month [S]")
+    price_per_meeting_usd: float = Field(600, ge=0, le=1e6, description="$300-1,500 per meeting [S]")
+    retainer_per_sdr_month_usd: float = Field(5_000, ge=0, le=1e7, description="$3,000-8,000 per SDR-equivalent per month [S]")
     quality_bar: float = Field(0.3, ge=0, le=1, description="contractual minimum perceived fit of a booked meeting")
     retainer_quality_floor: float = Field(0.5, ge=0, le=1, description="the bar an agency on a retainer holds itself to, to protect the renewal (assumption)")
     product_knowledge: float = Field(0.6, ge=0, le=1, description="agency SDR skill relative to in-house (assumption; no study found)")
@@ -178,8 +194,8 @@ class SDR(_Strict):
     hours_per_day: float = Field(8.0, gt=0, le=16, description="working hours per day")
     ramp_days: int = Field(63, ge=0, le=1000, description="about 3 months (TOPO/Bridge Group)")
     tenure_days: int = Field(294, ge=1, le=10_000, description="mean tenure ~14 months (Bridge Group) in working days")
-    salary_usd: float = Field(150_000, ge=0, description="fully loaded $130-200K a year [S2]")
-    bonus_per_sql_usd: float = Field(150, ge=0, description="SDR variable pay per qualified opportunity (assumption)")
+    salary_usd: float = Field(150_000, ge=0, le=1e7, description="fully loaded $130-200K a year [S2]")
+    bonus_per_sql_usd: float = Field(150, ge=0, le=1e6, description="SDR variable pay per qualified opportunity (assumption)")
     shared_revenue_weight: float = Field(0.0, ge=0, le=1, description="weight of shared team revenue in in-house SDRs' own pay plan (their feedback follows it)")
     on_call_hours_per_day: float = Field(
         0.0, ge=0, le=1000,
@@ -221,7 +237,7 @@ class Leadership(_Strict):
     )
     reorg_transition_days: int = Field(63, ge=0, le=1000, description="working days of disruption after combining the org")
     reorg_capacity_loss: float = Field(0.15, ge=0, le=1, description="share of capacity lost at the start of the transition (assumption)")
-    salary_usd: float = Field(350_000, ge=0, description="fully loaded annual cost per leader (assumption)")
+    salary_usd: float = Field(350_000, ge=0, le=1e7, description="fully loaded annual cost per leader (assumption)")
     quota_percentile: float = Field(
         default_factory=lambda: calibrated("leadership.quota_percentile", 38.0), ge=0, le=100,
         description="percentile of last quarter's AE bookings at which quota is set (calibrated; plans are set so 50-60% of reps reach them [S])",
@@ -338,7 +354,7 @@ class Behaviour(_Strict):
     )
     win_fit: float = Field(1.2, ge=0, le=10, description="logit win gain from ICP fit (assumption)")
     win_skill: float = Field(1.5, ge=0, le=10, description="logit win gain per unit of AE skill above average (assumption)")
-    enablement_stock_scale_usd: float = Field(50_000, gt=0, description="content stock at which 63% of needs are covered (assumption)")
+    enablement_stock_scale_usd: float = Field(50_000, gt=0, le=1e10, description="content stock at which 63% of needs are covered (assumption)")
     enablement_decay: float = Field(0.01, ge=0, le=1, description="daily obsolescence of enablement content (assumption)")
 
 
@@ -378,7 +394,7 @@ def _set_dotted(data: dict, key: str, value: Any, source: str) -> None:
     node = data
     for i, part in enumerate(parts):
         if not isinstance(node, dict) or part not in node:
-            path = ".".join(parts[: i + 1])
+            path = short_text(".".join(parts[: i + 1]))
             allowed = f"; allowed here: {', '.join(node)}" if isinstance(node, dict) else ""
             raise ScenarioError(f"{source}: {path}: no such field{allowed}")
         if i == len(parts) - 1:
@@ -413,9 +429,10 @@ def _fields_at(loc: tuple) -> list[str]:
 
 
 def _describe_error(err: dict) -> str:
-    path = ".".join(str(p) for p in err["loc"]) or "<top level>"
+    path = short_text(".".join(str(p) for p in err["loc"])) or "<top level>"
     kind = err["type"]
     value = err.get("input")
+    shown = short_repr(value)  # never the whole value: it may be an alias bomb or 10 MB
     ctx = err.get("ctx") or {}
     if kind == "extra_forbidden":
         allowed = _fields_at(err["loc"][:-1])
@@ -423,19 +440,48 @@ def _describe_error(err: dict) -> str:
         return f"{path}: unknown field{hint}"
     if kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
         allowed = {
-            "greater_than_equal": f">= {ctx.get('ge')}",
-            "less_than_equal": f"<= {ctx.get('le')}",
-            "greater_than": f"> {ctx.get('gt')}",
-            "less_than": f"< {ctx.get('lt')}",
+            "greater_than_equal": f">= {format_bound(ctx.get('ge'))}",
+            "less_than_equal": f"<= {format_bound(ctx.get('le'))}",
+            "greater_than": f"> {format_bound(ctx.get('gt'))}",
+            "less_than": f"< {format_bound(ctx.get('lt'))}",
         }[kind]
-        return f"{path} = {value!r}: must be {allowed}"
+        return f"{path} = {shown}: must be {allowed}"
+    if kind == "finite_number":
+        return f"{path} = {shown}: must be a finite number"
     if kind == "literal_error":
-        return f"{path} = {value!r}: allowed values are {ctx.get('expected')}"
+        return f"{path} = {shown}: allowed values are {ctx.get('expected')}"
     if kind == "missing":
         return f"{path}: required field missing"
     if kind == "value_error":
         return f"{path or 'scenario'}: {err['msg'].removeprefix('Value error, ')}"
-    return f"{path} = {value!r}: {err['msg']}"
+    hint = ""
+    if kind == "int_type" and isinstance(value, float) and abs(value) < 1e15 and value.is_integer():
+        hint = f"; write it as a whole number ({int(value)})"
+    if isinstance(value, str) and kind in ("float_type", "int_type"):
+        try:
+            float(value)
+            hint = "; write the number without quotes"
+        except ValueError:
+            pass
+    return f"{path} = {shown}: {err['msg']}{hint}"
+
+
+def format_bound(bound: Any) -> str:
+    """A field's limit as written in messages and the reference: ``1e10``, not ``10000000000.0``."""
+    if isinstance(bound, float) and abs(bound) >= 1e6:
+        return f"{bound:.0e}".replace("e+0", "e").replace("e+", "e")
+    return str(bound)
+
+
+def _error_order(err: dict) -> int:
+    """Unknown fields first: a misspelt key explains the errors it causes."""
+    return 0 if err["type"] == "extra_forbidden" else 1
+
+
+def _with_defaults(data: dict[str, Any]) -> dict[str, Any]:
+    """``data`` over the default scenario, so a partly given group (``deal_size_usd: {smb: 1000}``)
+    keeps the defaults of the fields it leaves out, like every other group."""
+    return _deep_merge(Scenario().model_dump(), data)
 
 
 def build_scenario(data: dict[str, Any], source: str = "<scenario>") -> Scenario:
@@ -443,10 +489,11 @@ def build_scenario(data: dict[str, Any], source: str = "<scenario>") -> Scenario
     if not isinstance(data, dict):
         raise ScenarioError(f"{source}: expected a mapping of fields, got {type(data).__name__}")
     try:
-        return Scenario.model_validate(data)
+        return Scenario.model_validate(_with_defaults(data))
     except ValidationError as exc:
-        first = exc.errors()[0]
-        more = len(exc.errors()) - 1
+        errors = sorted(exc.errors(), key=_error_order)
+        first = errors[0]
+        more = len(errors) - 1
         suffix = f" (and {more} more error{'s' if more > 1 else ''})" if more else ""
         raise ScenarioError(f"{source}: {_describe_error(first)}{suffix}") from None
 
@@ -462,7 +509,7 @@ def _resolve(data: dict[str, Any], source: str, seen: tuple[str, ...] = ()) -> d
     if base is None:
         return data
     if not isinstance(base, str) or base not in PRESETS:
-        raise ScenarioError(f"{source}: base = {base!r}: unknown preset; allowed: {', '.join(PRESETS)}")
+        raise ScenarioError(f"{source}: base = {short_repr(base)}: unknown preset; allowed: {', '.join(PRESETS)}")
     if base in seen:
         raise ScenarioError(f"{source}: base = {base!r}: presets refer to each other in a loop")
     base_data = _resolve(_read_yaml(PRESET_DIR / f"{base}.yaml"), f"preset {base}", seen + (base,))
@@ -474,25 +521,69 @@ def preset_path(name: str) -> Path:
     return PRESET_DIR / f"{name}.yaml"
 
 
+class PresetShadowWarning(UserWarning):
+    """A preset name was given and a file or folder of that name exists too; the preset is used."""
+
+
+def is_path_argument(spec: str | Path) -> bool:
+    """Whether ``spec`` names a file rather than a preset: a :class:`~pathlib.Path`, or text
+    with a folder separator or a ``.yaml``/``.yml`` ending. Anything else is a preset name."""
+    if isinstance(spec, Path):
+        return True
+    text = str(spec)
+    separators = [os.sep] + ([os.altsep] if os.altsep else [])
+    return any(sep in text for sep in separators) or text.lower().endswith((".yaml", ".yml"))
+
+
+def warn_if_shadowed(name: str, *folders: Path, what: str = "preset") -> None:
+    """Tell the user when a preset name is also a file or folder here (the preset is taken)."""
+    for folder in folders or (Path("."),):
+        for candidate in (folder / name, folder / f"{name}.yaml", folder / f"{name}.yml"):
+            try:
+                exists = candidate.exists()
+            except OSError:
+                exists = False
+            if not exists:
+                continue
+            if candidate.is_dir():
+                message = f"{name!r} is taken as the {what} {name} (there is also a folder {candidate} here)"
+            else:
+                shown = f"./{candidate}" if not is_path_argument(str(candidate)) else str(candidate)
+                message = f"{name!r} is taken as the {what} {name}, not the file {candidate}; to use the file, write it as a path ({shown})"
+            warnings.warn(
+                message,
+                PresetShadowWarning,
+                stacklevel=3,
+            )
+            return
+
+
 def load_scenario(spec: str | Path) -> Scenario:
     """Load a scenario from a preset name or a YAML file path.
+
+    A name is a preset; a file is read only when the argument is a path (a ``Path``, or text
+    with a folder separator or ending in ``.yaml``/``.yml``: ``./sla``, ``my.yaml``). When a
+    preset name is also a file or folder in the working directory, the preset is taken and a
+    :class:`PresetShadowWarning` says so.
 
     A file may name a preset as ``base:`` and override a few fields. The scenario's
     ``name`` defaults to the preset's name or the file's name without its extension.
     """
     spec_str = str(spec)
-    if spec_str in PRESETS and not Path(spec_str).exists():
+    if not is_path_argument(spec):
+        if spec_str not in PRESETS:
+            raise ScenarioError(
+                f"{short_repr(spec_str) if len(spec_str) > 80 else spec_str}: not a preset name; presets: {', '.join(PRESETS)} "
+                f"(a scenario file is given as a path: ./{'NAME' if len(spec_str) > 80 else spec_str} or NAME.yaml)"
+            )
+        warn_if_shadowed(spec_str)
         path = preset_path(spec_str)
         default_name = spec_str
+        source = f"preset {spec_str}"
     else:
         path = Path(spec_str)
-        if path.suffix.lower() not in (".yaml", ".yml"):
-            if not path.exists():
-                raise ScenarioError(
-                    f"{spec_str}: not a preset name and no such file; presets: {', '.join(PRESETS)}"
-                )
         default_name = path.stem
-    source = str(path) if default_name != spec_str else f"preset {spec_str}"
+        source = str(path)
     data = _resolve(_read_yaml(path), source)
     if "name" in data:
         raise ScenarioError(f"{source}: name: set from the file name ({default_name!r}); remove this field")
@@ -502,7 +593,7 @@ def load_scenario(spec: str | Path) -> Scenario:
 
 def preset_descriptions() -> dict[str, str]:
     """Each preset's one-line description, from its YAML ``description`` field."""
-    return {name: load_scenario(name).description for name in PRESETS}
+    return {name: load_scenario(preset_path(name)).description for name in PRESETS}
 
 
 def field_reference() -> list[dict[str, str]]:
@@ -524,7 +615,7 @@ def field_reference() -> list[dict[str, str]]:
                 for attr, sym in (("ge", ">="), ("gt", ">"), ("le", "<="), ("lt", "<")):
                     bound = getattr(meta, attr, None)
                     if bound is not None:
-                        allowed.append(f"{sym} {bound}")
+                        allowed.append(f"{sym} {format_bound(bound)}")
             annotation = info.annotation
             args = getattr(annotation, "__args__", None)
             if getattr(annotation, "__origin__", None) is Literal and args:
@@ -553,6 +644,14 @@ def field_reference_markdown() -> str:
         "`python -m simulation.reference > docs/scenario_reference.md` (a test checks it is current).",
         "Fields marked *assumption* in the description rest on no published figure; see",
         "`docs/model.md` for sources.",
+        "",
+        "A scenario is named either as a preset (`sla`) or as a path to a YAML file (`./sla`,",
+        "`my_design.yaml`): a bare name is always a preset, even when a file of that name exists.",
+        "",
+        "Every number must be finite (`.inf` and `.nan` are refused) and within the limits in the",
+        "*allowed* column. `1e6` is read as the number 1,000,000 (no quotes; `1.5e-3` works too).",
+        "Marketing's budget may buy at most 1e7 inquiries a quarter (the budget over the cheaper",
+        "cost per inquiry).",
         "",
         "| field | type | default | allowed | description |",
         "|---|---|---|---|---|",

@@ -11,8 +11,9 @@ which period. This module
   (:func:`observe`) and measures every target on the run (:data:`MEASURES`);
 * runs the targets over replications on the experiments runner and reports each target's
   simulated mean with its 95% interval against the published range (:func:`validate`);
-* reruns the six-design comparison across the plausible range of the most uncertain
-  assumptions and says which rankings of the designs hold everywhere (:func:`robustness`);
+* states the rankings of the designs as the share of the assumption space -- a Latin
+  hypercube over every declared uncertainty -- in which one design beats another
+  (:func:`robustness`, via :mod:`simulation.experiments.robustness`);
 * writes the validation report, Markdown and HTML with charts (:func:`write_report`);
 * generates the parameter table of ``docs/model.md`` from the typed scenario
   (:func:`parameter_table_markdown`; ``python -m simulation.validation --odd-table``).
@@ -27,7 +28,6 @@ import argparse
 import base64
 import hashlib
 import io
-import itertools
 import json
 import math
 import os
@@ -48,6 +48,9 @@ import yaml
 from .behaviour import response_decay
 from .errors import OrgsimError
 from .experiments.analysis import mean_ci
+from .experiments.robustness import OUTCOMES as ROBUST_OUTCOMES
+from .experiments.robustness import RobustnessResult, analyse
+from .experiments.robustness import robustness as robust_run
 from .experiments.runner import RunTask, open_executor, run_tasks
 from .leads import MARKETING_SOURCES, Source
 from .metrics import lead_frame, summarize
@@ -727,287 +730,90 @@ def validation_table(validation: Validation) -> pd.DataFrame:
 
 # =============================================================================== robustness
 
+DEFAULT_ROBUSTNESS_SAMPLES = 32
+"""Sample points of the validation report's robustness section: 6 designs x 32 points = 192
+eight-quarter runs, about as many as the earlier one-at-a-time check (198 runs); the same as
+``orgsim robustness``'s default, so both give the same result at the same seed."""
 
-@dataclass(frozen=True)
-class Assumption:
-    """An uncertain parameter, its plausible range and why that range."""
-
-    path: str
-    low: float
-    high: float
-    label: str
-    why: str
-
-
-ROBUSTNESS_ASSUMPTIONS: tuple[Assumption, ...] = (
-    Assumption(
-        "behaviour.agency_quality",
-        0.3,
-        0.9,
-        "agency lead quality",
-        "no study of agency vs in-house conversion exists (MODEL_BRIEF section 6): half to one and a half times the default 0.6",
-    ),
-    Assumption(
-        "behaviour.blame_strength",
-        0.02,
-        0.2,
-        "strength of blame",
-        "no source: from a quarter of the default 0.08 to two and a half times it",
-    ),
-    Assumption(
-        "behaviour.trust_learning_rate",
-        0.005,
-        0.06,
-        "speed of trust learning",
-        "no source: from a quarter of the default 0.02 to three times it",
-    ),
-    Assumption(
-        "behaviour.brand_win_effect",
-        0.2,
-        1.2,
-        "size of the brand effect on winning",
-        "no source for the size: a third to twice the default 0.6 logit",
-    ),
-    Assumption(
-        "behaviour.brand_build_rate",
-        0.002,
-        0.008,
-        "lag of the brand effect",
-        "Binet & Field: brand effects begin about six months in; halving or doubling the build rate doubles or halves the lag",
-    ),
-)
-
-ROBUSTNESS_OUTCOMES: dict[str, str] = {
-    "bookings": "higher",
-    "pipeline_created": "higher",
-    "cac": "lower",
-    "friction_index": "lower",
-}
+ROBUSTNESS_OUTCOMES: dict[str, str] = dict(ROBUST_OUTCOMES)
 """Outcomes whose design rankings are checked, and which direction is better."""
 
 
 @dataclass
 class Robustness:
-    """The six-design comparison rerun across plausible values of uncertain assumptions.
+    """The validation report's robustness section: the design comparison over the declared uncertainties.
 
-    Attributes:
-        runs: one summary row per (setting, design, replication); ``setting`` names the
-            assumption changed and its value (``default`` for none).
-        settings: one row per setting: ``setting``, ``assumption`` (path), ``value``.
-        means: per (setting, design, outcome): mean and 95% interval.
-        pairs: per (outcome, design_a, design_b, setting): the paired difference a - b
-            (common random numbers) with its 95% interval and which design is better.
-        verdicts: per (outcome, design pair): whether the ranking holds everywhere, holds
-            where distinguishable, reverses under an assumption, or is never distinguishable,
-            with a sentence saying so.
-        orders: per (setting, outcome): the designs from best to worst by mean.
+    A thin wrapper around :class:`~simulation.experiments.robustness.RobustnessResult`
+    (``result``): rankings are stated as the share of the assumption space in which one
+    design beats another (:func:`simulation.experiments.robustness.robustness`).
     """
 
-    runs: pd.DataFrame
-    settings: pd.DataFrame
-    means: pd.DataFrame
-    pairs: pd.DataFrame
-    verdicts: pd.DataFrame
-    orders: pd.DataFrame
-    replications: int
-    seed: int
+    result: RobustnessResult
+
+    @property
+    def samples(self) -> int:
+        return len(self.result.samples)
+
+    @property
+    def seed(self) -> int:
+        return self.result.seed
 
     def statements(self) -> list[str]:
-        """Plain sentences: for each outcome, which rankings hold everywhere and which depend on an assumption."""
-        return robustness_statements(self)
-
-
-def robustness_settings(assumptions: Sequence[Assumption] = ROBUSTNESS_ASSUMPTIONS) -> pd.DataFrame:
-    """The default, then each assumption at the low and the high end of its range (one at a time)."""
-    rows = [{"setting": "default", "assumption": "", "label": "all defaults", "value": float("nan")}]
-    for a in assumptions:
-        for value in (a.low, a.high):
-            rows.append({"setting": f"{a.path.split('.')[-1]}={value:g}", "assumption": a.path, "label": a.label, "value": value})
-    return pd.DataFrame(rows)
-
-
-def _better(diff_low: float, diff_high: float, direction: str) -> int:
-    """+1 if a is distinguishably better than b, -1 if worse, 0 if the interval includes 0."""
-    sign = 1 if direction == "higher" else -1
-    if diff_low > 0:
-        return sign
-    if diff_high < 0:
-        return -sign
-    return 0
+        """Plain sentences: per outcome, the designs by the share of the space they win, and the pairs that are undecided."""
+        return robustness_statements(self.result)
 
 
 def robustness(
-    assumptions: Sequence[Assumption] = ROBUSTNESS_ASSUMPTIONS,
     designs: Sequence[str] = PRESETS,
-    outcomes: Mapping[str, str] = ROBUSTNESS_OUTCOMES,
-    replications: int = 3,
+    samples: int = DEFAULT_ROBUSTNESS_SAMPLES,
     seed: int = 0,
     workers: int = 1,
     days: int | None = None,
-    overrides: Mapping[str, Any] | None = None,
     executor=None,
     progress: bool = False,
 ) -> Robustness:
-    """Rerun the design comparison at each plausible extreme of each uncertain assumption.
+    """Compare the designs over a Latin hypercube of every declared uncertainty (``simulation/uncertainties.yaml``).
 
-    Every setting runs every design on the same replication seeds (common random numbers),
-    exactly as :func:`simulation.comparison.compare` does; all settings go to the experiments
-    runner as one batch so every worker stays busy. Differences between two designs are
-    paired within replication, and a ranking counts as *distinguishable* in a setting when
-    the 95% interval of the paired difference excludes zero.
+    Every design runs once at each point on the point's seed (common random numbers); see
+    :mod:`simulation.experiments.robustness` for the method.
     """
-    if replications < 1:
-        raise OrgsimError(f"replications = {replications}: must be at least 1")
-    settings = robustness_settings(assumptions)
-    seeds = replication_seeds(seed, replications)
-    tasks, labels = [], []
-    for _, s in settings.iterrows():
-        changes = dict(overrides or {})
-        if s["assumption"]:
-            changes[s["assumption"]] = float(s["value"])
-        for design in designs:
-            scenario = load_scenario(design)
-            scenario = scenario.with_overrides(changes, f"robustness {s['setting']}") if changes else scenario
-            for r, rep_seed in enumerate(seeds):
-                tasks.append(RunTask(scenario, rep_seed, r, days))
-                labels.append(s["setting"])
-    if executor is None:
-        with open_executor("process", max(1, workers)) as pool:
-            frames = run_tasks(tasks, workers=workers, progress=progress, executor=pool)
-    else:
-        frames = run_tasks(tasks, workers=workers, progress=progress, executor=executor)
-    runs = pd.concat(frames, ignore_index=True)
-    runs.insert(0, "setting", labels)
-    runs = runs.merge(settings[["setting", "assumption", "value"]], on="setting", how="left")
-    return analyse_robustness(runs, settings, list(designs), outcomes, replications, seed)
+    result = robust_run(list(designs), samples=samples, seed=seed, workers=workers, days=days,
+                        outcomes=ROBUSTNESS_OUTCOMES, executor=executor, progress=progress)
+    return Robustness(result)
 
 
-def analyse_robustness(
-    runs: pd.DataFrame, settings: pd.DataFrame, designs: Sequence[str], outcomes: Mapping[str, str], replications: int = 0, seed: int = 0
-) -> Robustness:
-    """Means, paired differences, orders and verdicts from robustness runs (no simulation)."""
-    order_of = {s: i for i, s in enumerate(settings["setting"])}
-    mean_rows, pair_rows, order_rows = [], [], []
-    for setting, block in runs.groupby("setting", sort=False):
-        for outcome, direction in outcomes.items():
-            wide = block.pivot_table(index="replication", columns="scenario", values=outcome, aggfunc="first")
-            means = {}
-            for design in designs:
-                if design not in wide:
-                    continue
-                m, lo, hi = mean_ci(wide[design].to_numpy(dtype=float))
-                means[design] = m
-                mean_rows.append({"setting": setting, "scenario": design, "outcome": outcome, "mean": m, "ci_low": lo, "ci_high": hi})
-            ranked = sorted(means, key=lambda d: -means[d] if direction == "higher" else means[d])
-            order_rows.append({"setting": setting, "outcome": outcome, "order": " > ".join(ranked), "best": ranked[0] if ranked else ""})
-            for a, b in itertools.combinations([d for d in designs if d in wide], 2):
-                diff = (wide[a] - wide[b]).to_numpy(dtype=float)
-                m, lo, hi = mean_ci(diff)
-                pair_rows.append(
-                    {
-                        "outcome": outcome,
-                        "design_a": a,
-                        "design_b": b,
-                        "setting": setting,
-                        "difference": m,
-                        "ci_low": lo,
-                        "ci_high": hi,
-                        "better": _better(lo, hi, direction),
-                        "mean_sign": int(np.sign(m)) * (1 if direction == "higher" else -1),
-                    }
-                )
-
-    def in_setting_order(rows: list[dict]) -> pd.DataFrame:
-        frame = pd.DataFrame(rows)
-        if frame.empty:
-            return frame
-        return frame.sort_values("setting", key=lambda s: s.map(order_of), kind="stable").reset_index(drop=True)
-
-    means, pairs, orders = in_setting_order(mean_rows), in_setting_order(pair_rows), in_setting_order(order_rows)
-    verdicts = _verdicts(pairs, settings)
-    return Robustness(runs, settings, means, pairs, verdicts, orders, replications, seed)
+def win_shares(result: RobustnessResult, outcome: str) -> pd.DataFrame:
+    """Designs x designs: the share of the assumption space in which the row design beats the column design."""
+    designs = list(result.designs)
+    matrix = pd.DataFrame(np.nan, index=designs, columns=designs)
+    pairs = result.pairs[result.pairs["outcome"] == outcome]
+    for _, r in pairs.iterrows():
+        n = r["n"]
+        if n:
+            matrix.loc[r["design_a"], r["design_b"]] = r["wins"] / n
+            matrix.loc[r["design_b"], r["design_a"]] = r["losses"] / n
+    return matrix
 
 
-def _verdicts(pairs: pd.DataFrame, settings: pd.DataFrame) -> pd.DataFrame:
-    labels = dict(zip(settings["setting"], settings["setting"], strict=True))
-    rows = []
-    if pairs.empty:
-        return pd.DataFrame(columns=["outcome", "design_a", "design_b", "verdict", "winner", "statement"])
-    for (outcome, a, b), block in pairs.groupby(["outcome", "design_a", "design_b"], sort=False):
-        better = dict(zip(block["setting"], block["better"], strict=True))
-        n = len(better)
-        a_wins = [s for s, v in better.items() if v > 0]
-        b_wins = [s for s, v in better.items() if v < 0]
-        ties = [s for s, v in better.items() if v == 0]
-        if a_wins and b_wins:
-            verdict, winner = "reverses", ""
-            text = (
-                f"{outcome}: {a} beats {b} under {_list(a_wins, labels)} but {b} beats {a} under "
-                f"{_list(b_wins, labels)} -- the ranking depends on the assumption"
-            )
-        elif (a_wins or b_wins) and not ties:
-            winner, loser = (a, b) if a_wins else (b, a)
-            verdict = "holds everywhere"
-            text = f"{outcome}: {winner} beats {loser} in all {n} settings"
-        elif a_wins or b_wins:
-            winner, loser = (a, b) if a_wins else (b, a)
-            wins = a_wins or b_wins
-            verdict = "holds where distinguishable"
-            text = (
-                f"{outcome}: {winner} beats {loser} in {len(wins)} of {n} settings and is not distinguishable "
-                f"from it under {_list(ties, labels)}"
-            )
-        else:
-            verdict, winner = "never distinguishable", ""
-            text = f"{outcome}: {a} and {b} are not distinguishable in any setting"
-        rows.append({"outcome": outcome, "design_a": a, "design_b": b, "verdict": verdict, "winner": winner, "statement": text})
-    return pd.DataFrame(rows)
-
-
-def _list(settings: Sequence[str], labels: Mapping[str, str], limit: int = 6) -> str:
-    named = [labels.get(s, s) for s in settings]
-    if len(named) > limit:
-        return ", ".join(named[:limit]) + f" and {len(named) - limit} more"
-    return ", ".join(named)
-
-
-def robustness_statements(result: Robustness) -> list[str]:
-    """Per outcome: how often the best design is the same, and the rankings that hold or depend."""
+def robustness_statements(result: RobustnessResult) -> list[str]:
+    """Per outcome: the designs by the mean share of the space they win against the others; the
+    best design's pairs in words; the pairs whose interval includes one half (undecided)."""
     lines = []
-    n = len(result.settings)
-    for outcome in result.orders["outcome"].unique():
-        orders = result.orders[result.orders["outcome"] == outcome]
-        best = orders["best"].value_counts()
-        if len(best) == 1:
-            lines.append(f"{outcome}: {best.index[0]} is the best design in all {n} settings.")
-        else:
-            where = {d: list(orders.loc[orders["best"] == d, "setting"]) for d in best.index}
-            parts = "; ".join(f"{d} in {len(s)} ({', '.join(s[:4])}{', ...' if len(s) > 4 else ''})" for d, s in where.items())
-            lines.append(f"{outcome}: the best design depends on the assumptions: {parts}.")
-        v = result.verdicts[result.verdicts["outcome"] == outcome]
-        robust = v[v["verdict"] == "holds everywhere"]
-        if len(robust):
-            pairs = [f"{r['winner']} > {r['design_b'] if r['winner'] == r['design_a'] else r['design_a']}" for _, r in robust.iterrows()]
-            lines.append(f"{outcome}: holds in every setting: {', '.join(pairs)}.")
-        weak = result.pairs[(result.pairs["outcome"] == outcome) & (result.pairs["better"] == 0)]
-        distinguishable_at_default = result.pairs[
-            (result.pairs["outcome"] == outcome) & (result.pairs["setting"] == "default") & (result.pairs["better"] != 0)
-        ][["design_a", "design_b"]]
-        lost = weak.merge(distinguishable_at_default, on=["design_a", "design_b"])
-        if len(lost):
-            by_setting = lost.groupby("setting", sort=False).size().sort_values(ascending=False)
-            parts = ", ".join(f"{s} ({n})" for s, n in by_setting.items())
-            lines.append(f"{outcome}: rankings distinguishable at the defaults but not under: {parts}.")
-        counts = v["verdict"].value_counts()
-        lines.append(
-            f"{outcome}: of {len(v)} design pairs, "
-            + ", ".join(
-                f"{counts.get(k, 0)} {k}" for k in ("holds everywhere", "holds where distinguishable", "reverses", "never distinguishable")
-            )
-            + "."
-        )
-        for _, r in v[v["verdict"] == "reverses"].iterrows():
-            lines.append(f"  depends: {r['statement']}.")
+    for outcome in result.outcomes:
+        pairs = result.pairs[result.pairs["outcome"] == outcome]
+        if pairs.empty:
+            continue
+        matrix = win_shares(result, outcome)
+        mean_share = matrix.mean(axis=1, skipna=True).sort_values(ascending=False, kind="stable")
+        order = ", ".join(f"{d} {100 * s:.0f}%" for d, s in mean_share.items())
+        lines.append(f"{outcome}: designs by the mean share of the assumption space in which they beat each other design: {order}.")
+        best = mean_share.index[0]
+        for _, r in pairs[(pairs["design_a"] == best) | (pairs["design_b"] == best)].iterrows():
+            lines.append(f"  {r['statement']}.")
+        undecided = pairs[(pairs["ci_low"] <= 0.5) & (pairs["ci_high"] >= 0.5)]
+        if len(undecided):
+            names = ", ".join(f"{r['design_a']} vs {r['design_b']} ({100 * r['share']:.0f}%)" for _, r in undecided.iterrows())
+            lines.append(f"{outcome}: undecided (the 95% interval of the share includes one half): {names}.")
     return lines
 
 
@@ -1061,26 +867,24 @@ def target_chart(row: Mapping[str, Any], values: Sequence[float], ax=None):
     return ax
 
 
-def robustness_chart(result: Robustness, outcome: str, ax=None):
-    """Rank of each design (1 = best) in every setting, for one outcome: a heat map with the ranks written in."""
+def robustness_chart(result: RobustnessResult, outcome: str, ax=None):
+    """The share of the assumption space in which the row design beats the column design, for one outcome: a heat map."""
     plt = _matplotlib()
-    orders = result.orders[result.orders["outcome"] == outcome]
-    designs = [d for d in PRESETS if d in set(result.runs["scenario"])] + sorted(set(result.runs["scenario"]) - set(PRESETS))
-    settings = list(orders["setting"])
-    ranks = np.full((len(designs), len(settings)), np.nan)
-    for j, order in enumerate(orders["order"]):
-        for rank, d in enumerate(order.split(" > "), start=1):
-            ranks[designs.index(d), j] = rank
+    matrix = win_shares(result, outcome)
+    designs = list(matrix.index)
     if ax is None:
-        _, ax = plt.subplots(figsize=(max(6.0, 0.75 * len(settings) + 2.5), 0.45 * len(designs) + 1.8))
-    ax.imshow(ranks, cmap="RdYlGn_r", vmin=1, vmax=max(len(designs), 2), aspect="auto")
+        _, ax = plt.subplots(figsize=(0.9 * len(designs) + 3.5, 0.55 * len(designs) + 1.8))
+    ax.imshow(matrix.to_numpy(dtype=float), cmap="RdYlGn", vmin=0, vmax=1, aspect="auto")
     for i in range(len(designs)):
-        for j in range(len(settings)):
-            if math.isfinite(ranks[i, j]):
-                ax.text(j, i, f"{int(ranks[i, j])}", ha="center", va="center", fontsize=9)
-    ax.set_xticks(range(len(settings)), settings, rotation=45, ha="right", fontsize=8)
+        for j in range(len(designs)):
+            value = matrix.iloc[i, j]
+            if math.isfinite(value):
+                ax.text(j, i, f"{100 * value:.0f}%", ha="center", va="center", fontsize=9)
+    ax.set_xticks(range(len(designs)), designs, rotation=45, ha="right", fontsize=8)
     ax.set_yticks(range(len(designs)), designs, fontsize=9)
-    ax.set_title(f"Rank of each design by {outcome} ({ROBUSTNESS_OUTCOMES.get(outcome, 'higher')} is better)", fontsize=10, loc="left")
+    direction = result.outcomes.get(outcome, "higher")
+    ax.set_title(f"{outcome} ({direction} is better): share of the assumption space in which the row beats the column",
+                 fontsize=10, loc="left")
     ax.grid(False)
     return ax
 
@@ -1135,11 +939,10 @@ def write_report(validation: Validation, out: Path, robust: Robustness | None = 
             charts[f"target_{row['target']}"] = _png(fig)
             plt.close(fig)
         if robust is not None:
-            for outcome in robust.orders["outcome"].unique():
-                fig, ax = plt.subplots(
-                    figsize=(max(6.0, 0.75 * len(robust.settings) + 2.5), 0.45 * robust.runs["scenario"].nunique() + 1.8)
-                )
-                robustness_chart(robust, outcome, ax=ax)
+            for outcome in robust.result.outcomes:
+                n = len(robust.result.designs)
+                fig, ax = plt.subplots(figsize=(0.9 * n + 3.5, 0.55 * n + 1.8))
+                robustness_chart(robust.result, outcome, ax=ax)
                 fig.tight_layout()
                 charts[f"robustness_{outcome}"] = _png(fig)
                 plt.close(fig)
@@ -1151,10 +954,11 @@ def write_report(validation: Validation, out: Path, robust: Robustness | None = 
         (tmp / "validation.json").write_text(table.to_json(orient="records", indent=2), encoding="utf-8")
         validation.runs.to_csv(tmp / "validation_runs.csv", index=False)
         if robust is not None:
-            robust.runs.to_csv(tmp / "robustness_runs.csv", index=False)
-            robust.pairs.to_csv(tmp / "robustness_pairs.csv", index=False)
-            robust.verdicts.to_csv(tmp / "robustness_verdicts.csv", index=False)
-            robust.orders.to_csv(tmp / "robustness_orders.csv", index=False)
+            robust.result.pairs.to_csv(tmp / "robustness.csv", index=False)
+            robust.result.samples.to_csv(tmp / "robustness_samples.csv", index=False)
+            robust.result.runs.to_csv(tmp / "robustness_runs.csv", index=False)
+            robust.result.scores.to_csv(tmp / "robustness_scores.csv", index=False)
+            robust.result.boxes.to_csv(tmp / "robustness_boxes.csv", index=False)
         meta = {
             "command": "validate",
             "replications": validation.replications,
@@ -1162,7 +966,7 @@ def write_report(validation: Validation, out: Path, robust: Robustness | None = 
             "calibration": validation.calibration,
             "note": validation.note,
             "model_fingerprint": model_fingerprint(),
-            "robustness_replications": robust.replications if robust is not None else 0,
+            "robustness_samples": robust.samples if robust is not None else 0,
             "written": datetime.now().isoformat(timespec="seconds"),
         }
         (tmp / "meta.json").write_text(json.dumps(meta, indent=2, default=str) + "\n", encoding="utf-8")
@@ -1211,28 +1015,32 @@ def _markdown_report(validation: Validation, printable: pd.DataFrame, robust: Ro
     return "\n".join(lines) + "\n"
 
 
+ROBUSTNESS_METHOD = (
+    "Every declared uncertainty (simulation/uncertainties.yaml: behaviour, work, market and cost assumptions with no firm "
+    "source) is sampled at once on a Latin hypercube; at each point every design runs once on the point's seed (common "
+    "random numbers). A design beats another at a point when its outcome is better there; the share of points is the share "
+    "of the assumption space in which it is better (95% Wilson interval). Where a design loses, PRIM finds the box of "
+    "assumptions in which its losses concentrate; Spearman rank correlations name the assumptions that move its lead most."
+)
+
+
+def _robustness_intro(robust: Robustness) -> str:
+    result = robust.result
+    return (f"{ROBUSTNESS_METHOD} This report: {robust.samples} points x {len(result.designs)} designs, seed {robust.seed}"
+            f"{f', {result.days} working days' if result.days else ''}; `orgsim robustness` runs the same analysis with more points.")
+
+
 def _robustness_markdown(robust: Robustness) -> list[str]:
-    lines = [
-        "## Robustness of the design comparison",
-        "",
-        f"The six designs were rerun with each uncertain assumption at the low and the high end of its plausible range "
-        f"(one at a time; {robust.replications} replications per design and setting, common random numbers, seed {robust.seed}). "
-        "A ranking of two designs is *distinguishable* in a setting when the 95% interval of their paired difference excludes zero.",
-        "",
-    ]
-    lines += ["| assumption | low | high | why this range |", "|---|---|---|---|"]
-    for a in ROBUSTNESS_ASSUMPTIONS:
-        if a.path in set(robust.settings["assumption"]):
-            lines.append(f"| `{a.path}` ({a.label}) | {a.low:g} | {a.high:g} | {a.why} |")
-    lines += ["", "### What holds and what depends", ""]
+    result = robust.result
+    lines = ["## Robustness of the design comparison", "", _robustness_intro(robust), "", "### Rankings as shares of the assumption space", ""]
     lines += [f"- {s}" if not s.startswith("  ") else f"    - {s.strip()}" for s in robust.statements()]
-    lines += ["", "### Best-to-worst order of the designs in each setting", ""]
-    wide = robust.orders.pivot(index="setting", columns="outcome", values="order").reindex(robust.settings["setting"])
-    lines.append(_md_table(wide.reset_index()))
-    lines += ["", "### Every design pair", "", _md_table(robust.verdicts[["outcome", "design_a", "design_b", "verdict", "statement"]]), ""]
-    for outcome in robust.orders["outcome"].unique():
-        lines.append(f"![{outcome}](charts/robustness_{outcome}.png)")
-    lines.append("")
+    for outcome in result.outcomes:
+        matrix = win_shares(result, outcome).map(lambda v: "" if not math.isfinite(v) else f"{100 * v:.0f}%")
+        lines += ["", f"**{outcome}** ({result.outcomes[outcome]} is better): share of the space in which the row beats the column", ""]
+        lines.append(_md_table(matrix.reset_index(names="design")))
+    lines += ["", "### Every design pair", "", _md_table(result.table()), ""]
+    lines += [f"![{o}](charts/robustness_{o}.png)" for o in result.outcomes]
+    lines += ["", f"The {len(result.uncertainties)} uncertainties and their ranges: `simulation/uncertainties.yaml`.", ""]
     return lines
 
 
@@ -1292,26 +1100,15 @@ def _html_report(validation: Validation, printable: pd.DataFrame, robust: Robust
             )
     parts.append("</ul>")
     if robust is not None:
-        md = _robustness_markdown(robust)
+        result = robust.result
         parts.append("<h2>Robustness of the design comparison</h2>")
-        parts.append(f"<p>{_html_escape(md[2])}</p>")
-        rows = pd.DataFrame(
-            [
-                {"assumption": a.path, "label": a.label, "low": a.low, "high": a.high, "why this range": a.why}
-                for a in ROBUSTNESS_ASSUMPTIONS
-                if a.path in set(robust.settings["assumption"])
-            ]
-        )
-        parts.append(_html_table(rows))
-        parts.append("<h3>What holds and what depends</h3><ul>")
+        parts.append(f"<p>{_html_escape(_robustness_intro(robust))}</p>")
+        parts.append("<h3>Rankings as shares of the assumption space</h3><ul>")
         parts += [f"<li>{_html_escape(s.strip())}</li>" for s in robust.statements()]
-        parts.append("</ul><h3>Best-to-worst order of the designs in each setting</h3>")
-        wide = robust.orders.pivot(index="setting", columns="outcome", values="order").reindex(robust.settings["setting"])
-        parts.append(_html_table(wide.reset_index()))
-        parts.append("<div class='charts'>")
-        parts += [_img(charts[f"robustness_{o}"], o) for o in robust.orders["outcome"].unique() if f"robustness_{o}" in charts]
+        parts.append("</ul><div class='charts'>")
+        parts += [_img(charts[f"robustness_{o}"], o) for o in result.outcomes if f"robustness_{o}" in charts]
         parts.append("</div><h3>Every design pair</h3>")
-        parts.append(_html_table(robust.verdicts[["outcome", "design_a", "design_b", "verdict", "statement"]]))
+        parts.append(_html_table(result.table()))
     parts.append("</body></html>")
     return "\n".join(parts)
 
@@ -1498,6 +1295,8 @@ LEVERS = (
     "sdr.sourcing",
     "sdr.motion",
     "sdr.bonus_per_sql_usd",
+    "sdr.shared_revenue_weight",
+    "sdr.on_call_hours_per_day",
     "sdr.agency.price_model",
     "sdr.agency.price_per_meeting_usd",
     "sdr.agency.retainer_per_sdr_month_usd",
@@ -1549,7 +1348,7 @@ SOURCE_NOTES: dict[str, str] = {
     "behaviour.icp_divergence": "*assumption* (seeds 002, 004 describe the divergence, not its size)",
     "behaviour.awareness_decay": "*assumption*, shaped by Binet & Field [S]: brand effects persist (half-life ~1.4 years)",
     "behaviour.brand_win_effect": "*assumption*, motivated by Bain/Google 2022 [S2]: 90% buy from their day-one list (varied in the robustness check)",
-    "behaviour.brand_build_rate": "*assumption*, shaped by Binet & Field [S]: brand effects begin ~6 months in (varied in the robustness check)",
+    "behaviour.brand_build_rate": "*assumption* -- how much awareness brand spend builds, not when: the delay is `behaviour.brand_lag_days` (Binet & Field [S]: effects begin ~6 months in) (varied in the robustness check)",
     "behaviour.enablement_win_effect": "*assumption*",
     "behaviour.agency_quality": "*assumption*: no study of agency vs in-house conversion found (brief section 6); varied in the robustness check",
 }
@@ -1676,17 +1475,17 @@ def odd_results(report: str | Path) -> dict[str, str]:
         _md_table(printable),
     ]
     robust_lines = ["(no robustness section in that report)"]
-    if (report / "robustness_runs.csv").exists():
+    if (report / "robustness_runs.csv").exists() and (report / "robustness_samples.csv").exists():
         runs = pd.read_csv(report / "robustness_runs.csv")
-        settings = robustness_settings()
-        settings = settings[settings["setting"].isin(set(runs["setting"]))].reset_index(drop=True)
-        designs = [d for d in PRESETS if d in set(runs["scenario"])]
-        robust = analyse_robustness(
-            runs, settings, designs, ROBUSTNESS_OUTCOMES, int(meta.get("robustness_replications", 0)), validation.seed
-        )
+        samples = pd.read_csv(report / "robustness_samples.csv")
+        designs = [d for d in PRESETS if d in set(runs["scenario"])] + sorted(set(runs["scenario"]) - set(PRESETS))
+        result = analyse(samples, runs, designs, {o: d for o, d in ROBUSTNESS_OUTCOMES.items() if o in runs.columns})
+        result.seed = validation.seed
+        robust = Robustness(result)
         robust_lines = [
-            f"Result of the shipped validation run ({robust.replications} replications per design and setting, "
-            f"{len(settings)} settings, computed by `simulation.validation.robustness`):",
+            f"Result of the shipped validation run ({robust.samples} points of a Latin hypercube over the "
+            f"{len(samples.columns) - 2} declared uncertainties x {len(designs)} designs, seed {validation.seed}; "
+            "computed by `simulation.validation.robustness`):",
             "",
             *[f"- {s}" if not s.startswith("  ") else f"    - {s.strip()}" for s in robust.statements()],
         ]
@@ -1726,10 +1525,8 @@ def _main(argv: Sequence[str] | None = None) -> int:
 
 
 __all__ = [
-    "Assumption",
     "MEASURES",
     "Observation",
-    "ROBUSTNESS_ASSUMPTIONS",
     "ROBUSTNESS_OUTCOMES",
     "Robustness",
     "Target",

@@ -80,3 +80,27 @@ def test_every_presets_targets_are_reachable_under_its_own_rules(preset):
                 attainment[leader.title].append(leader.attainment)
     for title, values in attainment.items():
         assert np.mean(values) >= 0.8, f"{preset}: the {title}'s target is out of reach ({values})"
+
+
+def test_the_quarter_a_cumulative_difference_changes_sign():
+    """A design that costs bookings for two quarters and then pays (brand's lag) crosses over in
+    quarter 3; one always ahead never crosses; the per-quarter paired differences are exact."""
+    import pandas as pd
+
+    from simulation.experiments.analysis import cumulative_by_quarter
+
+    rows = []
+    per_quarter = {"base": [10, 10, 10, 10], "brand": [6, 8, 20, 20], "ahead": [11, 11, 11, 11]}
+    for scenario, flows in per_quarter.items():
+        for rep in (0, 1, 2):
+            total = 0.0
+            for q, flow in enumerate(flows):
+                for d in range(63):
+                    total += (flow + rep) / 63
+                    rows.append({"scenario": scenario, "replication": rep, "day": q * 63 + d, "bookings_cumulative": total})
+    table, crossings = cumulative_by_quarter(pd.DataFrame(rows), "base")
+    brand = table[table["scenario"] == "brand"].set_index("quarter")["difference"]
+    np.testing.assert_allclose(brand.to_numpy(), [-4, -6, 4, 14], atol=1e-9)
+    cross = crossings.set_index("scenario")["sign_change_quarter"]
+    assert cross["brand"] == 3
+    assert np.isnan(cross["ahead"])

@@ -20,15 +20,16 @@ from simulation.validation import (
     MEASURES,
     ODD_FILE,
     Observation,
+    Robustness,
     Target,
-    analyse_robustness,
     load_targets,
     measure_targets,
     observe,
-    robustness_settings,
+    robustness_statements,
     summarize_targets,
     validate,
     validation_table,
+    win_shares,
     write_report,
 )
 
@@ -315,48 +316,38 @@ def test_sdr_departures_follow_the_tenure_parameter(small):
 # ----------------------------------------------------------------------------- robustness analysis
 
 
-def _robustness_runs(effect_by_setting: dict[str, float]) -> pd.DataFrame:
-    """Two designs; b's bookings minus a's is ``effect`` in each setting (plus small noise)."""
-    rows = []
+def _robustness_result(n: int = 40):
+    """Three designs over one synthetic assumption x: sla beats separate_targets unless x < 0.25; combined ties sla
+    in half the space and loses in the other half."""
+    from simulation.experiments.robustness import analyse
+
     rng = np.random.default_rng(0)
-    for setting, effect in effect_by_setting.items():
-        for r in range(4):
-            base = 100 + 10 * r
-            rows.append({"setting": setting, "scenario": "separate_targets", "replication": r, "bookings": base})
-            rows.append({"setting": setting, "scenario": "sla", "replication": r, "bookings": base + effect + rng.normal(0, 0.1)})
-    return pd.DataFrame(rows)
+    x = rng.uniform(0, 1, n)
+    samples = pd.DataFrame({"point": range(n), "seed": range(n), "behaviour.x": x, "behaviour.noise": rng.uniform(0, 1, n)})
+    rows = []
+    for p in range(n):
+        base = 100.0 + p
+        sla = base + (5.0 if x[p] >= 0.25 else -5.0)
+        rows += [
+            {"point": p, "scenario": "separate_targets", "bookings": base},
+            {"point": p, "scenario": "sla", "bookings": sla},
+            {"point": p, "scenario": "combined_revenue_org", "bookings": sla if p % 2 else sla - 1.0},
+        ]
+    return analyse(samples, pd.DataFrame(rows), ["separate_targets", "sla", "combined_revenue_org"], {"bookings": "higher"})
 
 
-def test_robustness_verdicts():
-    settings = robustness_settings()
-    names = list(settings["setting"])
-    holds = analyse_robustness(_robustness_runs(dict.fromkeys(names, 5.0)), settings, ["separate_targets", "sla"], {"bookings": "higher"})
-    v = holds.verdicts.iloc[0]
-    assert v["verdict"] == "holds everywhere" and v["winner"] == "sla"
-    assert set(holds.orders["best"]) == {"sla"}
-    assert any("sla is the best design in all" in s for s in holds.statements())
-
-    flips = {n: (5.0 if i < 6 else -5.0) for i, n in enumerate(names)}
-    reverses = analyse_robustness(_robustness_runs(flips), settings, ["separate_targets", "sla"], {"bookings": "higher"})
-    v = reverses.verdicts.iloc[0]
-    assert v["verdict"] == "reverses"
-    assert names[-1] in v["statement"] and "depends" in v["statement"]
-    assert any(s.strip().startswith("depends:") for s in reverses.statements())
-
-    faint = analyse_robustness(
-        _robustness_runs({n: (5.0 if i else 0.0) for i, n in enumerate(names)}),
-        settings,
-        ["separate_targets", "sla"],
-        {"bookings": "higher"},
-    )
-    assert faint.verdicts.iloc[0]["verdict"] == "holds where distinguishable"
-    cac = analyse_robustness(
-        _robustness_runs(dict.fromkeys(names, 5.0)).rename(columns={"bookings": "cac"}),
-        settings,
-        ["separate_targets", "sla"],
-        {"cac": "lower"},
-    )
-    assert cac.verdicts.iloc[0]["winner"] == "separate_targets"  # lower is better for costs
+def test_robustness_states_rankings_as_shares_of_the_assumption_space():
+    result = _robustness_result()
+    shares = win_shares(result, "bookings")
+    wins = int((result.samples["behaviour.x"] >= 0.25).sum())
+    assert shares.loc["sla", "separate_targets"] == pytest.approx(wins / 40)
+    assert shares.loc["separate_targets", "sla"] == pytest.approx(1 - wins / 40)
+    assert shares.loc["sla", "combined_revenue_org"] == pytest.approx(0.5)  # ties in the other half
+    lines = robustness_statements(result)
+    assert lines[0].startswith("bookings: designs by the mean share") and lines[0].index("sla") < lines[0].index("separate_targets")
+    assert any(f"sla beats separate_targets in bookings in {round(100 * wins / 40)}%" in line for line in lines)
+    assert not any("all settings" in line or "holds everywhere" in line for line in lines)
+    assert Robustness(result).statements() == lines
 
 
 # ----------------------------------------------------------------------------- the report
@@ -395,6 +386,16 @@ def test_report_has_a_chart_per_target_and_tables(tmp_path):
     assert printable.loc["gartner_mql_acceptance", "published [range]"] == "44.0% [40.0%, 60.0%]"
     with pytest.raises(OrgsimError, match="exists and is not empty"):
         write_report(validation, tmp_path / "report")
+
+    with_robust = write_report(validation, tmp_path / "robust", Robustness(_robustness_result()))
+    md = with_robust.markdown.read_text()
+    assert "## Robustness of the design comparison" in md and "share of the assumption space" in md
+    assert "sla beats separate_targets in bookings" in md and "SLA best" not in md
+    assert (tmp_path / "robust" / "robustness.csv").exists() and (tmp_path / "robust" / "charts" / "robustness_bookings.png").exists()
+    from simulation.validation import odd_results
+
+    block = odd_results(tmp_path / "robust")["robustness-result"]  # docs/model.md's block, recomputed from the stored runs
+    assert "Latin hypercube" in block and "sla beats separate_targets in bookings" in block
 
 
 # ----------------------------------------------------------------------------- the shipped calibration

@@ -7,7 +7,10 @@
 * :mod:`.store` -- the Parquet results folder (one file per run, written as it finishes);
 * :mod:`.sweep` -- ``sweep()``: all of the above, with resume and failure rows;
 * :mod:`.analysis` -- means with intervals, paired differences;
-* :mod:`.sensitivity` -- Sobol' and Morris indices (SALib).
+* :mod:`.sensitivity` -- Sobol' and Morris indices (SALib);
+* :mod:`.robustness` -- share of the assumption space in which one design beats another, over
+  a Latin hypercube of the declared uncertainties (``simulation/uncertainties.yaml``), with
+  PRIM boxes and rank scores (``simulation.robustness``).
 """
 
 from .analysis import mean_ci, paired_differences, summarize_by, summarize_results

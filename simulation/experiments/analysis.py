@@ -117,6 +117,43 @@ def paired_differences(
     return pd.DataFrame(rows)
 
 
+def cumulative_by_quarter(
+    daily: pd.DataFrame, reference: str, column: str = "bookings_cumulative", quarter_days: int = 63, confidence: float = 0.95
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The paired difference of a cumulative outcome against ``reference`` at every quarter end.
+
+    Returns (per scenario and quarter: n, mean difference, interval; per scenario: the quarter
+    from which the mean cumulative difference keeps the sign it ends with, after having had
+    the other sign -- where a design that costs first and pays later (brand) crosses over; NaN
+    if the sign never changed). Quarters are numbered from 1.
+    """
+    ends = daily[(daily["day"] + 1) % quarter_days == 0]
+    ends = ends.assign(quarter=(ends["day"] + 1) // quarter_days)
+    base = ends[ends["scenario"] == reference].set_index(["replication", "quarter"])[column]
+    rows, crossings = [], []
+    for scenario, frame in ends.groupby("scenario", sort=False):
+        if scenario == reference:
+            continue
+        other = frame.set_index(["replication", "quarter"])[column]
+        common = other.index.intersection(base.index)
+        diff = (other.loc[common] - base.loc[common]).astype(float)
+        means = []
+        for quarter, values in diff.groupby(level="quarter"):
+            mean, low, high = mean_ci(values.to_numpy(), confidence)
+            rows.append({"scenario": scenario, "reference": reference, "quarter": int(quarter), "n": len(values), "difference": mean, "ci_low": low, "ci_high": high})
+            means.append((int(quarter), mean))
+        crossing = float("nan")
+        if means:
+            final = np.sign(means[-1][1])
+            signs = [np.sign(m) for _, m in means]
+            if final != 0 and any(sg == -final for sg in signs):
+                last_other = max(i for i, sg in enumerate(signs) if sg != final)
+                crossing = float(means[last_other + 1][0]) if last_other + 1 < len(means) else float("nan")
+        crossings.append({"scenario": scenario, "reference": reference, "outcome": column, "sign_change_quarter": crossing,
+                          "final_difference": means[-1][1] if means else float("nan")})
+    return pd.DataFrame(rows), pd.DataFrame(crossings)
+
+
 def parameter_columns(runs: pd.DataFrame) -> list[str]:
     """The parameter columns of a sweep's run rows: those between ``seed`` and ``status``."""
     columns = list(runs.columns)

@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import math
 import typing
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -45,9 +46,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from ..errors import ScenarioError
-from ..scenario import PRESET_DIR, PRESETS, Scenario, load_scenario
-from ..yamlio import read_yaml_mapping
+from ..errors import ScenarioError, short_repr, short_text
+from ..scenario import PRESET_DIR, PRESETS, Scenario, is_path_argument, load_scenario, warn_if_shadowed
+from ..yamlio import check_readable_file, read_yaml_mapping
 from .analysis import KEY_OUTCOMES
 from .designs import DESIGNS, MAX_POINTS, DesignSample, Parameter, design_size, sample
 from .seeding import canonical_json
@@ -62,6 +63,9 @@ SPEC_FORMAT = 1
 
 MAX_GRID_POINTS = 100_000
 
+MAX_SEED = 2**63 - 1
+"""Largest root seed: numpy's SeedSequence takes any, but the stored tables hold int64."""
+
 
 MAX_RUNS = 1_000_000
 """Most runs a sweep may plan, whatever ``max_runs`` allows: every run is planned in memory first."""
@@ -71,7 +75,9 @@ MAX_RUNS = 1_000_000
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    """Like the scenario: no unknown keys, no strings read as numbers, no inf or NaN."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
 
 
 class ParameterSpec(_Strict):
@@ -94,29 +100,43 @@ class SpecFile(_Strict):
     levels: int = Field(4, ge=2, le=100, description="morris: levels of the grid the trajectories move on")
     second_order: bool = Field(True, description="sobol: also estimate second-order indices")
     replications: int = Field(10, ge=1, le=100_000)
-    seed: int = Field(0, ge=0)
+    seed: int = Field(0, ge=0, le=MAX_SEED)
     days: int | None = Field(None, ge=1, le=100_000)
     outcomes: list[str] = Field(default_factory=lambda: list(KEY_OUTCOMES), min_length=1)
 
 
 def _describe(err: dict) -> str:
-    path = ".".join(str(p) for p in err["loc"]) or "<top level>"
+    path = short_text(".".join(str(p) for p in err["loc"])) or "<top level>"
     kind = err["type"]
     ctx = err.get("ctx") or {}
-    value = err.get("input")
+    value = short_repr(err.get("input"))  # never the whole value: it may be an alias bomb
     if kind == "extra_forbidden":
         allowed = ", ".join(SpecFile.model_fields) if len(err["loc"]) == 1 else "values, range, steps"
         return f"{path}: unknown key; allowed: {allowed}"
     if kind == "literal_error":
-        return f"{path} = {value!r}: allowed values are {ctx.get('expected')}"
+        return f"{path} = {value}: allowed values are {ctx.get('expected')}"
     if kind == "missing":
         return f"{path}: required"
-    if kind in ("greater_than_equal", "less_than_equal"):
-        bound = f">= {ctx['ge']}" if "ge" in ctx else f"<= {ctx['le']}"
-        return f"{path} = {value!r}: must be {bound}"
+    if kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
+        sym, bound = next((s, ctx[k]) for k, s in (("ge", ">="), ("le", "<="), ("gt", ">"), ("lt", "<")) if k in ctx)
+        return f"{path} = {value}: must be {sym} {bound}"
+    if kind == "finite_number":
+        return f"{path} = {value}: must be a finite number"
     if kind in ("too_short", "too_long"):
         return f"{path}: {err['msg'].lower()}"
-    return f"{path} = {value!r}: {err['msg']}"
+    hint = "; write the number without quotes" if kind in ("float_type", "int_type") and _numeric_text(err.get("input")) else ""
+    return f"{path} = {value}: {err['msg']}{hint}"
+
+
+def _numeric_text(value: Any) -> bool:
+    """Whether ``value`` is a string holding a number (``'72'``), which a spec must not quote."""
+    if not isinstance(value, str):
+        return False
+    try:
+        float(value)
+    except ValueError:
+        return False
+    return True
 
 
 # --------------------------------------------------------------------------- scenario fields
@@ -126,6 +146,7 @@ def _field_kind(path: str, source: str) -> tuple[str, tuple[Any, ...] | None]:
     """The kind of scenario field ``path`` names: (``float`` | ``int`` | ``choice``, allowed values)."""
     model: type[BaseModel] = Scenario
     parts = path.split(".")
+    path = short_text(path)  # for messages
     for i, part in enumerate(parts):
         fields = model.model_fields
         if part not in fields:
@@ -160,16 +181,26 @@ def _is_number(value: Any) -> bool:
 
 
 def _coerce(path: str, kind: str, value: Any, where: str) -> Any:
-    """A listed value converted to the field's type (ints given for a float field become floats)."""
+    """A listed value converted to the field's type (ints given for a float field become floats).
+
+    Strings are not read as numbers (``'72'`` is refused, as in scenario files); a value
+    must be one number, word or true/false, never a list or mapping.
+    """
+    if not isinstance(value, str | int | float | bool):
+        raise ScenarioError(f"{where}: {short_repr(value)} is not a single value (a number, word or true/false)")
     if kind == "float":
         if not _is_number(value):
-            raise ScenarioError(f"{where}: {value!r} is not a number")
+            hint = "; write the number without quotes" if _numeric_text(value) else ""
+            raise ScenarioError(f"{where}: {short_repr(value)} is not a number{hint}")
+        if not math.isfinite(value):
+            raise ScenarioError(f"{where}: {short_repr(value)} is not a finite number")
         return float(value)
     if kind == "int":
         if isinstance(value, float) and value.is_integer():
             return int(value)
         if not isinstance(value, int) or isinstance(value, bool):
-            raise ScenarioError(f"{where}: {path} takes whole numbers; got {value!r}")
+            hint = "; write the number without quotes" if _numeric_text(value) else ""
+            raise ScenarioError(f"{where}: {path} takes whole numbers; got {short_repr(value)}{hint}")
         return value
     return value
 
@@ -231,7 +262,7 @@ class SweepSpec:
             changes["horizon_days"] = self.days
         changes.update({k: v for k, v in point.items() if k != BASE_PARAMETER})
         label = f"point {index}" if index is not None else "point"
-        shown = ", ".join(f"{k}={v!r}" for k, v in point.items())
+        shown = ", ".join(f"{k}={short_repr(v)}" for k, v in point.items())
         return self.base_scenario(point).with_overrides(changes, f"{self.source}: {label} ({shown})")
 
     @cached_property
@@ -275,13 +306,27 @@ def _parameter_dict(p: Parameter) -> dict[str, Any]:
 
 
 def _resolve_base(value: str, spec_dir: Path | None, where: str) -> Scenario:
-    if value in PRESETS:
-        return load_scenario(value)
+    """A preset name is a preset; a file is read only when written as a path (a folder
+    separator or a ``.yaml``/``.yml`` ending), relative to the spec's folder when it is there."""
+    if not is_path_argument(value):
+        if value not in PRESETS:
+            raise ScenarioError(
+                f"{where}: {short_repr(value)} is neither a preset ({', '.join(PRESETS)}) "
+                "nor a scenario file written as a path (NAME.yaml or ./NAME)"
+            )
+        if spec_dir is not None and spec_dir.resolve() != Path.cwd().resolve():
+            warn_if_shadowed(value, spec_dir)
+        return load_scenario(value)  # warns if the working directory has a file of that name
     path = Path(value)
-    if not path.is_absolute() and spec_dir is not None and (spec_dir / path).exists():
-        path = spec_dir / path
-    if not path.exists():
-        raise ScenarioError(f"{where}: {value!r} is neither a preset ({', '.join(PRESETS)}) nor a scenario file")
+    try:
+        if not path.is_absolute() and spec_dir is not None and (spec_dir / path).exists():
+            path = spec_dir / path
+    except OSError:  # e.g. a name too long: check_readable_file says so
+        pass
+    try:
+        check_readable_file(path)
+    except ScenarioError as exc:
+        raise ScenarioError(f"{where}: {exc}") from None
     return load_scenario(path)
 
 
@@ -334,7 +379,7 @@ def sweep_spec_from_dict(
             raise ScenarioError(f"{source}: parameters.base: takes a list of values (presets or scenario files)")
         for value in base_param.values:
             if not isinstance(value, str):
-                raise ScenarioError(f"{source}: parameters.base: {value!r} is not a preset name or a file")
+                raise ScenarioError(f"{source}: parameters.base: {short_repr(value)} is not a preset name or a file")
             bases[value] = _resolve_base(value, spec_dir, f"{source}: parameters.base")
         if len(bases) != len(base_param.values):
             raise ScenarioError(f"{source}: parameters.base: a value is listed twice")
@@ -359,7 +404,7 @@ def sweep_spec_from_dict(
         if path == BASE_PARAMETER:
             parameters.append(Parameter(BASE_PARAMETER, "choice", values=tuple(bases)))
             continue
-        where = f"{source}: parameters.{path}"
+        where = f"{source}: parameters.{short_text(path)}"
         kind, allowed = _field_kind(path, source)
         if path in fixed:
             raise ScenarioError(f"{where}: also set in {'days' if path == 'horizon_days' else 'overrides'}; keep one")
@@ -372,7 +417,7 @@ def sweep_spec_from_dict(
             if len(set(map(repr, values))) != len(values):
                 raise ScenarioError(f"{where}: a value is listed twice")
             for value in values:
-                first_base.with_overrides({**fixed, path: value}, f"{where} (value {value!r})")
+                first_base.with_overrides({**fixed, path: value}, f"{where} (value {short_repr(value)})")
             if kind == "choice":
                 parameters.append(Parameter(path, "choice", values=values))
             else:
@@ -386,7 +431,7 @@ def sweep_spec_from_dict(
         if not low < high:
             raise ScenarioError(f"{where}: range [{low}, {high}]: the low end must be below the high end")
         for end_name, end in (("low end", low), ("high end", high)):
-            first_base.with_overrides({**fixed, path: end}, f"{where} (range {end_name} {end!r})")
+            first_base.with_overrides({**fixed, path: end}, f"{where} (range {end_name} {short_repr(end)})")
         if raw.design == "grid":
             if ps.steps is None:
                 raise ScenarioError(f"{where}: a grid over a range needs steps: N (levels, ends included)")
@@ -457,13 +502,26 @@ def shipped_sweeps() -> list[str]:
 
 
 def load_sweep_spec(spec: str | Path, max_runs: int | None = None) -> SweepSpec:
-    """Load and validate a sweep spec from a YAML file or a shipped spec's name (``max_runs``: see :func:`sweep_spec_from_dict`)."""
+    """Load and validate a sweep spec from a YAML file or a shipped spec's name (``max_runs``: see :func:`sweep_spec_from_dict`).
+
+    A name is a shipped spec; a file is read only when the argument is a path (a folder
+    separator or a ``.yaml``/``.yml`` ending), as for scenarios.
+    """
     text = str(spec)
-    path = Path(text)
-    if not path.exists() and path.suffix.lower() not in (".yaml", ".yml") and text in shipped_sweeps():
+    shipped = ", ".join(shipped_sweeps()) or "none"
+    if is_path_argument(spec):
+        path = Path(text)
+        try:
+            missing = not path.exists() and not path.is_symlink()
+        except OSError:  # e.g. a name too long: read_yaml_mapping says so
+            missing = False
+        if missing:
+            raise ScenarioError(f"{text}: no such sweep spec file (shipped specs: {shipped})")
+    elif text in shipped_sweeps():
+        warn_if_shadowed(text, what="shipped sweep spec")
         path = SWEEP_DIR / f"{text}.yaml"
-    if not path.exists():
-        shipped = ", ".join(shipped_sweeps()) or "none"
-        raise ScenarioError(f"{text}: no such sweep spec file (shipped specs: {shipped})")
+    else:
+        shown = short_repr(text) if len(text) > 80 else text
+        raise ScenarioError(f"{shown}: no such shipped sweep spec (shipped specs: {shipped}); a spec file is given as a path (NAME.yaml or ./NAME)")
     data = read_yaml_mapping(path, "sweep spec file")
     return sweep_spec_from_dict(data, name=path.stem, source=str(path), spec_dir=path.resolve().parent, max_runs=max_runs)

@@ -680,15 +680,17 @@ def general_caveats(replications: int, horizon_days: Sequence[int], baseline: st
         "pipeline.",
         "Agency lead quality and product knowledge are explicit, uncertain parameters: no rigorous study "
         "comparing agency and in-house SDR conversion was found.",
-        "The friction index is the unweighted mean of nine components, each scaled to 0-1: a documented "
-        "convention for comparing designs, not an empirical scale.",
+        "The friction index is the unweighted mean of seven groups of nine components, each scaled to 0-1 and "
+        "defined the same way in every design (the three follow-up components count as one group): a descriptive "
+        "convention for comparing designs, not an empirical scale or a validated measure of lost revenue.",
         "The model's funnel is checked against published benchmarks (orgsim validate; docs/model.md, "
         '"Validation"), and it does not reproduce all of them: some stage-to-stage rates in the demand '
         "waterfall sit outside the published ranges. Read the stage rates as the model's mechanics for comparing "
         "designs, not as a prediction of your own funnel.",
         "The behavioural and work-time parameters (hours per touch, the bar below which a lead is rejected, how fast "
-        "a waiting lead loses a rep's attention, how far distrust colours a lead, ...) are scenario fields like the "
-        "levers: the tables below say which defaults rest on a published figure and which are assumptions.",
+        "a contact attempt's odds fall with each attempt and the lead's age, how far distrust colours a lead, ...) "
+        "are scenario fields like the levers: the tables below say which defaults rest on a published figure and "
+        "which are assumptions.",
         f"Results come from orgsim {version}; the model's defaults may still be tuned between versions, so compare "
         "reports made with the same version.",
     ]

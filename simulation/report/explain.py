@@ -132,13 +132,14 @@ def contribution_bars(section: ExplainSection, outcome: str = "bookings", ax=Non
     colors = [section.color if m >= 0 else "#999999" for m in means]
     ax.barh(y, means, color=colors, height=0.6, xerr=np.vstack([means - low, high - means]),
             error_kw={"ecolor": "#333333", "capsize": 3, "elinewidth": 1})
-    ax.set_yticks(y, [r["lever_group"].replace("_", " ") for r in rows])
+    ax.set_yticks(y, [plots.plain_text(r["lever_group"].replace("_", " ")) for r in rows])
     ax.axvline(0, color="#333333", lw=0.8)
     ax.grid(axis="y", visible=False)
     plots._set_value_axis(ax, outcome, axis="x", signed=True)
     if total.get("mean") is not None:
-        ax.set_title(f"{plots.measure(outcome).label}, {section.label} minus baseline "
-                     f"({plots.format_value(float(total['mean']), outcome, True)}), by lever group", fontsize=11, loc="left")
+        ax.set_title(plots.plain_text(f"{plots.measure(outcome).label}, {section.label} minus baseline "
+                                      f"({plots.format_value(float(total['mean']), outcome, True)}), by lever group"),
+                     fontsize=11, loc="left")
     plots._tidy_axes(ax)
     return ax
 
