@@ -66,8 +66,8 @@ def chart_cells(nb) -> list[int]:
 
 
 def test_S1_3_chart_cells_are_recognised():
-    nb = nbformat.read(NOTEBOOK_DIR / "06_how_robust_are_the_conclusions.ipynb", as_version=4)
-    assert len(chart_cells(nb)) == 2  # the two rank charts the audit found blank
+    nb = nbformat.read(NOTEBOOK_DIR / "02_compare_org_designs.ipynb", as_version=4)
+    assert len(chart_cells(nb)) == 6  # forest, waterfall, pipeline, friction, trust, speed to lead
 
 
 def _executions():

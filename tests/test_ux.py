@@ -332,3 +332,27 @@ def test_S1_5_heatmap_colour_bar_ticks_do_not_repeat(outcome, low, high):
     assert len(labels) >= 2 and len(set(labels)) == len(labels), labels
     assert not bar.get_ylabel().startswith("Mean mQL")  # S3: lower_first keeps acronyms
     plt.close(ax.figure)
+
+
+def test_S1_3_library_calls_never_switch_the_backend(tmp_path):
+    # A notebook kernel's backend (the inline one) must survive every orgsim call that draws
+    # or writes charts; before, the first such call switched the whole kernel to Agg.
+    script = f"""
+import matplotlib
+from simulation import plots
+from simulation.report import build_report
+import tests_ux_helper
+folder = tests_ux_helper.make_sweep(__import__("pathlib").Path({str(tmp_path)!r}) / "sw")
+plots.write_sweep_charts(__import__("simulation").load_results(folder), ["marketing.shared_revenue_weight", "sla.first_touch_hours"],
+                         ["bookings"], __import__("pathlib").Path({str(tmp_path)!r}) / "charts")
+build_report(folder, out=__import__("pathlib").Path({str(tmp_path)!r}) / "r.html")
+assert matplotlib.get_backend() == "module://matplotlib_inline.backend_inline", matplotlib.get_backend()
+"""
+    helper = tmp_path / "tests_ux_helper.py"
+    helper.write_text(Path(__file__).read_text(encoding="utf-8"), encoding="utf-8")
+    import os
+
+    path = os.pathsep.join(p for p in (str(tmp_path), os.environ.get("PYTHONPATH", "")) if p)
+    env = {**os.environ, "MPLBACKEND": "module://matplotlib_inline.backend_inline", "PYTHONPATH": path}
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300, env=env, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr[-2000:]
