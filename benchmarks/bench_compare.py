@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 
 from simulation import PRESETS, run
-from simulation.compare import DEFAULT_REPLICATIONS, compare
+from simulation.comparison import DEFAULT_REPLICATIONS, compare
 from simulation.experiments.runner import default_workers
 
 

@@ -37,7 +37,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from simulation import load_scenario, run  # noqa: E402
-from simulation.compare import compare  # noqa: E402
+from simulation.comparison import compare  # noqa: E402
 from simulation.leads import Stage  # noqa: E402
 from simulation.model import OrgModel  # noqa: E402
 

@@ -7,10 +7,22 @@ The public API::
     results = run("separate_targets", seed=1)
     results.summary, results.daily
     explain("sla", "separate_targets").contributions  # A - B by lever group
+
+``simulation.compare`` is always the function; the module that defines it is
+``simulation.comparison`` (``Comparison``, ``DEFAULT_REPLICATIONS``, ``BASELINE``).
 """
 
+import warnings as _warnings
+
+from tqdm import TqdmWarning as _TqdmWarning
+
 from .errors import OrgsimError, ScenarioError
-from .runner import Results, replication_seeds, run
+
+with _warnings.catch_warnings():
+    # Mesa imports tqdm.auto, which warns "IProgress not found" in every notebook without
+    # ipywidgets; orgsim's own progress bars are plain tqdm, so the warning is noise here.
+    _warnings.simplefilter("ignore", _TqdmWarning)
+    from .runner import Results, replication_seeds, run
 from .scenario import PRESETS, Scenario, build_scenario, load_scenario, preset_descriptions
 
 __all__ = [
@@ -30,8 +42,8 @@ __version__ = "0.1.0"
 # The experiments API (sweeps, results folders, analysis), imported on first use so that
 # `import simulation` stays light (PEP 562).
 _EXPERIMENTS = {
-    "compare": "simulation.compare",
-    "Comparison": "simulation.compare",
+    "compare": "simulation.comparison",
+    "Comparison": "simulation.comparison",
     "sweep": "simulation.experiments.sweep",
     "SweepResult": "simulation.experiments.sweep",
     "load_sweep_spec": "simulation.experiments.spec",

@@ -446,9 +446,11 @@ def write_calibration(result: Calibration, path: str | Path) -> Path:
 
 
 def check_output(path: Path, force: bool) -> None:
-    """The shipped calibration file may be rewritten; any other existing file only with ``force``."""
-    if path.exists() and path.resolve() != CALIBRATION_FILE.resolve() and not force:
-        raise OrgsimError(f"{path}: file exists; choose another --out or pass --force to overwrite it")
+    """An existing file, the installed package's calibration included, is overwritten only with ``force``."""
+    if path.exists() and not path.is_dir() and not force:
+        shipped = path.resolve() == CALIBRATION_FILE.resolve()
+        what = "the installed package's calibration" if shipped else "file exists"
+        raise OrgsimError(f"{path}: {what}; choose another --out or pass --force to overwrite it")
     if path.exists() and path.is_dir():
         raise OrgsimError(f"{path}: is a folder; --out names the calibration file to write")
     if not path.parent.exists():

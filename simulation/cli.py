@@ -10,12 +10,13 @@ import argparse
 import math
 import signal
 import sys
+from datetime import datetime
 from pathlib import Path
 
 import pandas as pd
 
 from . import __version__
-from .compare import BASELINE, DEFAULT_REPLICATIONS, Comparison, compare
+from .comparison import BASELINE, DEFAULT_REPLICATIONS, Comparison, compare, write_designs
 from .errors import OrgsimError
 from .experiments.analysis import KEY_OUTCOMES
 from .experiments.runner import DEFAULT_RUN_TIMEOUT, capped_workers, default_workers
@@ -147,14 +148,12 @@ def cmd_list(args: argparse.Namespace) -> int:
     return 0
 
 
-def _fmt(value: float, outcome: str) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "n/a"
-    if UNITS.get(outcome) == "USD":
-        return f"{value / 1e6:,.2f}M" if abs(value) >= 1e5 else f"{value:,.0f}"
-    if abs(value) >= 100:
-        return f"{value:,.0f}"
-    return f"{value:.3f}" if abs(value) < 10 else f"{value:.1f}"
+def _fmt(value: float, outcome: str, signed: bool = False) -> str:
+    """The one number formatter of the command line and the report (:func:`plots.format_value`):
+    $1.2M, 48%, +3.1 pp, 6.3 h, 1,234, 0.31."""
+    from .plots import format_value
+
+    return format_value(value, outcome, signed)
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -179,8 +178,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     row = results.summary.iloc[0]
     print(f"{scenario.name} (seed {args.seed}, {scenario.horizon_days} working days)")
     for outcome in KEY_OUTCOMES:
-        unit = UNITS.get(outcome, "")
-        print(f"  {outcome:<28} {_fmt(float(row[outcome]), outcome):>12} {unit}")
+        unit = "" if UNITS.get(outcome) in ("USD", "hours") else UNITS.get(outcome, "")  # $ and h are in the value
+        print(f"  {outcome:<28} {_fmt(float(row[outcome]), outcome):>12} {unit}".rstrip())
     print(f"results written to {out}/ (summary and daily series, CSV and Parquet)")
     return 0
 
@@ -202,7 +201,8 @@ def comparison_table(result: Comparison) -> pd.DataFrame:
         if diffs is not None and (r["scenario"], r["outcome"]) in diffs.index:
             d = diffs.loc[(r["scenario"], r["outcome"])]
             entry[f"vs {result.baseline} [95% CI]"] = (
-                f"{_fmt(d['difference'], r['outcome'])} [{_fmt(d['ci_low'], r['outcome'])}, {_fmt(d['ci_high'], r['outcome'])}]"
+                f"{_fmt(d['difference'], r['outcome'], True)} [{_fmt(d['ci_low'], r['outcome'], True)}, "
+                f"{_fmt(d['ci_high'], r['outcome'], True)}]"
             )
         else:
             entry[f"vs {result.baseline} [95% CI]"] = "(baseline)" if r["scenario"] == result.baseline else ""
@@ -211,10 +211,10 @@ def comparison_table(result: Comparison) -> pd.DataFrame:
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
-    from .compare import check_run_count, check_unique_names
+    from .comparison import check_run_count, check_unique_names
 
     scenarios = [load_scenario(s) for s in (args.scenarios or PRESETS)]  # validate all before running
-    check_unique_names([s.name for s in scenarios])
+    check_unique_names([s.name for s in scenarios], list(args.scenarios or PRESETS))
     designs = len(scenarios)
     if args.baseline not in {s.name for s in scenarios}:
         reference = load_scenario(args.baseline)  # a preset or a file: validated before anything runs
@@ -260,6 +260,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
             frames["cumulative"], crossover = cumulative_by_quarter(ok_daily, result.baseline)
             frames["crossover"] = crossover
     write_results(out, frames, meta)
+    write_designs(out, scenarios)  # OUT/designs/<name>.yaml: the report's "reproduce with" reruns them
     ok_runs = result.runs[result.runs["status"] == "ok"]
     if not args.no_charts and len(ok_runs):
         from .plots import write_compare_charts
@@ -495,8 +496,8 @@ def sweep_table(summary: pd.DataFrame, parameters: list[str]) -> dict[str, pd.Da
             elif r["n_pairs"] == 0:
                 entry[f"vs point {ref} [95% CI]"] = "n/a"
             else:
-                entry[f"vs point {ref} [95% CI]"] = (f"{_fmt(r['difference'], outcome)} [{_fmt(r['difference_ci_low'], outcome)}, "
-                                                     f"{_fmt(r['difference_ci_high'], outcome)}]")
+                entry[f"vs point {ref} [95% CI]"] = (f"{_fmt(r['difference'], outcome, True)} [{_fmt(r['difference_ci_low'], outcome, True)}, "
+                                                     f"{_fmt(r['difference_ci_high'], outcome, True)}]")
             rows.append(entry)
         tables[outcome] = pd.DataFrame(rows)
     return tables
@@ -601,8 +602,10 @@ def _add_validation_commands(sub: argparse._SubParsersAction) -> None:
                        help=f"runs per candidate, on common random numbers (default {cal_replications})")
     p_cal.add_argument("--workers", type=_positive, default=None, help="worker processes (default: all cores)")
     p_cal.add_argument("--seed", type=_seed, default=cal_seed, help=f"root seed (default {cal_seed})")
-    p_cal.add_argument("--out", type=Path, default=None, help="calibration file to write (default: the shipped simulation/calibration.yaml)")
-    p_cal.add_argument("--force", action="store_true", help="overwrite --out if it exists (the shipped file needs no --force)")
+    p_cal.add_argument("--out", type=Path, default=None,
+                       help="calibration file to write (default: a new calibration-TIMESTAMP.yaml in the working folder)")
+    p_cal.add_argument("--force", action="store_true",
+                       help="overwrite --out if it exists (needed to replace the installed simulation/calibration.yaml)")
     p_cal.add_argument("--quiet", action="store_true", help="no line per candidate on stderr")
 
     p_val = sub.add_parser("validate", help="check the current calibration against every published target; writes a report")
@@ -620,7 +623,8 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     from .calibrate import calibrate, check_output, write_calibration
     from .scenario import CALIBRATION_FILE
 
-    out = args.out or CALIBRATION_FILE
+    # Never the installed package's file by default: a new file here (it replaces the package's only with --force).
+    out = args.out or Path(f"calibration-{datetime.now():%Y%m%d-%H%M%S}.yaml")
     check_output(out, args.force)
     workers = args.workers or default_workers()
     log = (lambda line: None) if args.quiet else (lambda line: print(line, file=sys.stderr, flush=True))
@@ -637,6 +641,9 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     print(f"{int(fit['inside'].sum())} of {len(fit)} targets inside their range at these values "
           f"({int(fit.loc[fit['use'] == 'fit', 'inside'].sum())} of {int((fit['use'] == 'fit').sum())} fit targets)")
     print(f"written to {out}")
+    if out.resolve() != CALIBRATION_FILE.resolve():
+        print(f"orgsim reads its calibration from {CALIBRATION_FILE}; to use these values, copy this file over it "
+              f"(or rerun with --out {CALIBRATION_FILE} --force), then check them with orgsim validate")
     return 0
 
 
@@ -852,10 +859,19 @@ def cmd_robustness(args: argparse.Namespace) -> int:
 COMMANDS.update({"robustness": cmd_robustness})
 
 
+DRAWING_COMMANDS = {"compare", "report", "sweep", "sensitivity", "validate"}
+"""Commands that write charts to files: the command line selects matplotlib's Agg backend for
+them. The library never changes the backend (a notebook's inline charts would stop showing)."""
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     _print_warning_lines()  # e.g. a preset name that is also a file here: one line
+    if args.command in DRAWING_COMMANDS:
+        import matplotlib
+
+        matplotlib.use("Agg")
     try:
         return COMMANDS[args.command](args)
     except OrgsimError as exc:

@@ -2,7 +2,7 @@
 
 Every chart function takes tidy data frames (never a model), draws on an optional
 matplotlib ``ax`` (or builds its own figure) and returns the axes or the figure, after
-SALib's ``plot(Si_df, ax=None)``. The frames are the ones :func:`simulation.compare.compare`
+SALib's ``plot(Si_df, ax=None)``. The frames are the ones :func:`simulation.comparison.compare`
 and the experiments runner produce:
 
 * ``runs`` -- one summary row per run (``scenario``, ``replication``, outcome columns);
@@ -33,7 +33,6 @@ from __future__ import annotations
 import functools
 import hashlib
 import math
-import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -392,9 +391,18 @@ def _money(value: float, _pos: Any = None, signed: bool = False, tick: bool = Fa
 
 
 def format_value(value: float, outcome: str, signed: bool = False) -> str:
-    """A value in its outcome's unit, for labels and tables ($1.2M, 42%, 6.3 h, 0.31)."""
+    """A value in its outcome's unit, for labels and tables ($1.2M, 42%, 6.3 h, 0.31).
+
+    The one number formatter of the charts, the report and the command line (``cli._fmt``).
+    A value that rounds to zero has no sign (never ``-0.0 pp``).
+    """
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "n/a"
+    text = _format_value(float(value), outcome, signed)
+    return text[1:] if text.startswith("-") and not any(c in "123456789" for c in text) else text
+
+
+def _format_value(value: float, outcome: str, signed: bool) -> str:
     kind = measure(outcome).kind
     if kind == "usd":
         return _money(value, signed=signed)
@@ -849,7 +857,7 @@ def difference_forest(
 ) -> Axes:
     """Forest plot: each design's paired difference against the baseline, with its interval.
 
-    ``differences`` is the tidy frame of :func:`simulation.compare.compare` (columns
+    ``differences`` is the tidy frame of :func:`simulation.comparison.compare` (columns
     ``scenario``, ``outcome``, ``difference``, ``ci_low``, ``ci_high``, ``reference``). The
     zero line is the baseline; an interval that does not cross it is a difference the
     replications resolve. Points without an interval (one replication) are drawn alone.
@@ -1191,6 +1199,27 @@ def main_effects(
 
 
 @_styled
+def _colorbar_formatter(kind: str, values: np.ndarray):
+    """Tick labels with as many decimals as the colour bar's range needs (a narrow range of
+    shares or money must not print ``52% 52% 52%``)."""
+    from matplotlib.ticker import FuncFormatter, PercentFormatter
+
+    finite = values[np.isfinite(values)]
+    span = float(np.ptp(finite)) if finite.size > 1 else 0.0
+
+    def decimals(step: float) -> int:  # about five ticks over the span
+        return 0 if step <= 0 else max(0, math.ceil(-math.log10(step / 5)))
+
+    if kind == "share":
+        return PercentFormatter(1.0, decimals=decimals(100 * span))
+    if kind == "usd":
+        top = float(np.abs(finite).max()) if finite.size else 0.0
+        scale, suffix = next(((s, x) for s, x in ((1e9, "B"), (1e6, "M"), (1e3, "K")) if top >= s), (1.0, ""))
+        places = decimals(span / scale)
+        return FuncFormatter(lambda v, _p: f"{'-' if v < 0 else ''}${abs(v) / scale:,.{places}f}{suffix}")
+    return None
+
+
 def parameter_heatmap(
     runs: pd.DataFrame,
     x: str,
@@ -1220,14 +1249,10 @@ def parameter_heatmap(
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
     bar = ax.figure.colorbar(image, ax=ax, shrink=0.9)
-    bar.set_label("Mean " + axis_label(outcome)[0].lower() + axis_label(outcome)[1:])
-    from matplotlib.ticker import FuncFormatter, PercentFormatter
-
-    kind = measure(outcome).kind
-    if kind == "usd":
-        bar.formatter = FuncFormatter(_money)
-    elif kind == "share":
-        bar.formatter = PercentFormatter(1.0, decimals=0)
+    bar.set_label("Mean " + lower_first(axis_label(outcome)))
+    formatter = _colorbar_formatter(measure(outcome).kind, values)
+    if formatter is not None:
+        bar.formatter = formatter
     bar.update_ticks()
     if annotate and values.size <= 200:
         finite = values[np.isfinite(values)]
@@ -1433,7 +1458,7 @@ def compare_charts(
 
 
 SWEEP_CHART_OUTCOMES = 6
-"""At most this many outcomes get a panel in a sweep's line charts (the spec's first ones)."""
+"""Panels per sweep line chart; more outcomes take more line charts (none is dropped)."""
 
 
 def sweep_charts(
@@ -1451,12 +1476,20 @@ def sweep_charts(
     * more parameters, or a sampled design (lhs, sobol, morris): main effects per outcome;
     * with sensitivity ``indices``: the indices as bars, one panel per outcome.
 
-    Only successful runs (``status == "ok"`` when the column exists) are drawn.
+    Every outcome with a value gets its chart (heat map, main effects, a line-chart panel);
+    :func:`unchartable_outcomes` lists those left out. Only successful runs
+    (``status == "ok"`` when the column exists) are drawn.
     """
     if "status" in runs:
         runs = runs[runs["status"] == "ok"]
     outcomes = [o for o in outcomes if o in runs.columns and runs[o].notna().any()]
-    shown = outcomes[:SWEEP_CHART_OUTCOMES]
+    # Every outcome gets a chart: line charts hold SWEEP_CHART_OUTCOMES panels each, so more
+    # outcomes take more figures (``<name>``, ``<name>_2``, ...).
+    groups = [outcomes[i : i + SWEEP_CHART_OUTCOMES] for i in range(0, len(outcomes), SWEEP_CHART_OUTCOMES)]
+
+    def numbered(name: str, i: int) -> str:
+        return name if i == 0 else f"{name}_{i + 1}"
+
     charts: list[Chart] = []
     if indices is not None and len(indices):
         sobol = {"S1", "ST"} <= set(indices.columns)
@@ -1475,27 +1508,29 @@ def sweep_charts(
     numeric = [p for p in parameters if p in runs.columns]
     if design == "grid" and len(numeric) == 1:
         p = numeric[0]
-        charts.append(
-            Chart(
-                "outcomes_vs_parameter",
-                f"Outcomes against {_param_name(p)}",
-                "Each panel: the mean of one outcome at each value of the parameter across replications, with its 95% interval as a band.",
-                sweep_lines(runs, p, shown),
+        for i, shown in enumerate(groups):
+            charts.append(
+                Chart(
+                    numbered("outcomes_vs_parameter", i),
+                    f"Outcomes against {_param_name(p)}" + (f" ({i + 1} of {len(groups)})" if len(groups) > 1 else ""),
+                    "Each panel: the mean of one outcome at each value of the parameter across replications, with its 95% interval as a band.",
+                    sweep_lines(runs, p, shown),
+                )
             )
-        )
     elif design == "grid" and len(numeric) == 2:
         a, b = numeric
         x, by = (a, b) if runs[a].nunique() >= runs[b].nunique() else (b, a)
-        charts.append(
-            Chart(
-                "outcomes_vs_parameters",
-                "Outcomes against both parameters",
-                f"Each panel: the mean of one outcome against {_param_name(x)}, one line per "
-                f"value of {_param_name(by)}; bands are 95% intervals across replications.",
-                sweep_lines(runs, x, shown, by=by),
+        for i, shown in enumerate(groups):
+            charts.append(
+                Chart(
+                    numbered("outcomes_vs_parameters", i),
+                    "Outcomes against both parameters" + (f" ({i + 1} of {len(groups)})" if len(groups) > 1 else ""),
+                    f"Each panel: the mean of one outcome against {_param_name(x)}, one line per "
+                    f"value of {_param_name(by)}; bands are 95% intervals across replications.",
+                    sweep_lines(runs, x, shown, by=by),
+                )
             )
-        )
-        for outcome in shown[:4]:
+        for outcome in outcomes:
             ax = parameter_heatmap(runs, x, by, outcome)
             charts.append(
                 Chart(
@@ -1507,7 +1542,7 @@ def sweep_charts(
                 )
             )
     elif numeric:
-        for outcome in shown[:4]:
+        for outcome in outcomes:
             charts.append(
                 Chart(
                     f"main_effects_{outcome}",
@@ -1520,6 +1555,13 @@ def sweep_charts(
     return charts
 
 
+def unchartable_outcomes(runs: pd.DataFrame, outcomes: Sequence[str]) -> list[str]:
+    """The outcomes :func:`sweep_charts` cannot draw: not in the runs, or no successful run has a value."""
+    if "status" in runs:
+        runs = runs[runs["status"] == "ok"]
+    return [o for o in outcomes if o not in runs.columns or not runs[o].notna().any()]
+
+
 def write_sweep_charts(
     runs: pd.DataFrame,
     parameters: Sequence[str],
@@ -1530,20 +1572,11 @@ def write_sweep_charts(
     formats: Sequence[str] = ("png", "svg"),
 ) -> list[Path]:
     """Draw a sweep's charts and write them to ``out_dir`` (PNG and SVG by default)."""
-    use_agg_if_headless()
     return write_figures(sweep_charts(runs, parameters, outcomes, design, indices), out_dir, formats)
 
 
 def _figure_of(ax: Axes) -> Figure:
     return ax.figure
-
-
-def use_agg_if_headless() -> None:
-    """Select the Agg backend unless pyplot is already in use (e.g. inline in a notebook)."""
-    if "matplotlib.pyplot" not in sys.modules:
-        import matplotlib
-
-        matplotlib.use("Agg")
 
 
 def write_figures(
@@ -1580,5 +1613,4 @@ def write_compare_charts(
     formats: Sequence[str] = ("png", "svg"),
 ) -> list[Path]:
     """Draw the comparison charts and write them to ``out_dir`` (PNG and SVG by default)."""
-    use_agg_if_headless()
     return write_figures(compare_charts(runs, differences, daily), out_dir, formats)

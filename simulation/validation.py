@@ -641,7 +641,7 @@ def calibration_note(path: str | Path | None = None) -> str:
     if not fit:
         return "the calibration file was not written by `orgsim calibrate`"
     stamp = fit.get("model_fingerprint")
-    state = "current" if stamp == model_fingerprint() else "STALE: the model changed since; rerun `orgsim calibrate`"
+    state = "current" if stamp == model_fingerprint() else "STALE: the model changed since; rerun `orgsim calibrate --out simulation/calibration.yaml --force`"
     proc = data.get("procedure") or {}
     return (
         f"calibration: {proc.get('method', '?')}, seed {data.get('seed', '?')}, budget {proc.get('budget', '?')}, "
@@ -822,10 +822,8 @@ def robustness_statements(result: RobustnessResult) -> list[str]:
 
 def _matplotlib():
     try:
-        import matplotlib
-
-        if "matplotlib.pyplot" not in sys.modules:
-            matplotlib.use("Agg")
+        # Never switch the backend here: in a notebook that would stop every later chart from
+        # showing. The command line selects Agg itself (cli.main).
         import matplotlib.pyplot as plt
     except ImportError:
         raise OrgsimError("the validation report needs matplotlib: pip install matplotlib") from None

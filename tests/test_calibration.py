@@ -57,7 +57,7 @@ def test_the_shipped_calibration_is_current_for_this_model():
     """Fails when the model, a preset or the targets changed after the last `orgsim calibrate`:
     the shipped defaults must be the output of the procedure for the code they ship with."""
     recorded = read_calibration()["fit"]["model_fingerprint"]
-    assert recorded == model_fingerprint(), "the model changed since the shipped calibration: run `orgsim calibrate` and commit the file"
+    assert recorded == model_fingerprint(), "the model changed since the shipped calibration: run `orgsim calibrate --out simulation/calibration.yaml --force` and commit the file"
 
 
 @pytest.mark.slow
@@ -94,7 +94,9 @@ def test_budget_and_output_checks(tmp_path):
     with pytest.raises(OrgsimError, match="file exists"):
         check_output(existing, force=False)
     check_output(existing, force=True)
-    check_output(CALIBRATION_FILE, force=False)  # the shipped file is calibrate's own output
+    with pytest.raises(OrgsimError, match="installed package's calibration"):
+        check_output(CALIBRATION_FILE, force=False)  # never overwritten without --force
+    check_output(CALIBRATION_FILE, force=True)
     with pytest.raises(OrgsimError, match="no such folder"):
         check_output(tmp_path / "missing" / "c.yaml", force=False)
 

@@ -245,7 +245,7 @@ def test_compare_runs_every_design_on_the_same_seeds_in_process_and_in_a_pool():
     """Common random numbers: each replication's seed is shared by every design, and a worker pool
     returns exactly the rows the in-process run does."""
     from simulation import load_scenario
-    from simulation.compare import compare
+    from simulation.comparison import compare
 
     designs = [load_scenario(n).with_overrides({"market.n_accounts": 1000}) for n in ("separate_targets", "sla")]
     serial = compare(designs, replications=2, seed=7, workers=1, days=15, daily=False)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import inspect
+import re
 import time
 from pathlib import Path
 
@@ -44,6 +46,30 @@ QUICKSTART = NOTEBOOK_DIR / "01_quickstart.ipynb"
 QUICKSTART_SECONDS = 60  # the quick start must run top to bottom in under a minute
 
 
+def _chart_functions() -> set[str]:
+    """The public chart functions: those of ``simulation.plots`` that return axes or a figure,
+    and ``validation.robustness_chart``."""
+    from simulation import plots
+
+    names = {
+        name
+        for name, fn in inspect.getmembers(plots, inspect.isfunction)
+        if fn.__module__ == plots.__name__ and re.search(r"\b(Axes|Figure)\b", str(inspect.signature(fn).return_annotation))
+    }
+    return names | {"robustness_chart"}
+
+
+def chart_cells(nb) -> list[int]:
+    """Indices of the code cells that draw a chart (call a chart function, pandas' ``.plot``)."""
+    pattern = re.compile(r"(?:\b(" + "|".join(sorted(_chart_functions())) + r")|\.plot)\(")
+    return [i for i, c in enumerate(nb.cells) if c.cell_type == "code" and pattern.search(c.source)]
+
+
+def test_S1_3_chart_cells_are_recognised():
+    nb = nbformat.read(NOTEBOOK_DIR / "02_compare_org_designs.ipynb", as_version=4)
+    assert len(chart_cells(nb)) == 6  # forest, waterfall, pipeline, friction, trust, speed to lead
+
+
 def _executions():
     """The quick start runs in the fast suite; longer notebooks (sweeps, many designs) are slow."""
     for path in NOTEBOOKS:
@@ -62,5 +88,11 @@ def test_notebook_runs_top_to_bottom(path):
     elapsed = time.perf_counter() - start
     errors = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"]
     assert not errors
+    # S1-3: every chart cell shows its chart (the package never switches the kernel to Agg).
+    blank = [i for i in chart_cells(nb) if not any("image/png" in o.get("data", {}) for o in nb.cells[i].outputs)]
+    assert not blank, f"{path.name}: chart cells with no image output: {blank}"
+    # The TqdmWarning ('IProgress not found') that opened every notebook.
+    warned = [i for i, c in enumerate(nb.cells) for o in c.get("outputs", []) if "TqdmWarning" in o.get("text", "")]
+    assert not warned, f"{path.name}: TqdmWarning in cells {warned}"
     if path == QUICKSTART:
         assert elapsed < QUICKSTART_SECONDS, f"the quick start took {elapsed:.0f} s; it must run in under a minute"

@@ -18,7 +18,7 @@ import pytest
 
 from simulation import OrgsimError, sweep, sweep_spec_from_dict
 from simulation.cli import main
-from simulation.report import build_report, load_results
+from simulation.report import build_report, load_results_folder
 
 COMPARE_CHARTS = ("differences", "demand_waterfall", "pipeline_over_time", "trust_over_time", "friction_components", "speed_to_lead")
 
@@ -139,7 +139,7 @@ def test_a_run_folder_is_refused(tmp_path):
     folder.mkdir()
     (folder / "meta.json").write_text(json.dumps({"command": "run"}))
     with pytest.raises(OrgsimError, match="compare or sweep"):
-        load_results(folder)
+        load_results_folder(folder)
 
 
 def test_compare_without_charts(tmp_path):

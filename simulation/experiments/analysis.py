@@ -33,14 +33,18 @@ KEY_OUTCOMES = (
 def mean_ci(values: Sequence[float] | np.ndarray, confidence: float = 0.95) -> tuple[float, float, float]:
     """Mean and two-sided Student-t confidence interval; NaNs are dropped.
 
-    With a single value the interval is that value's point (no spread to estimate).
+    With a single value there is no spread to estimate, so there is no interval: the bounds
+    are NaN (a zero-width interval would read as certainty). Identical values give the
+    point itself.
     """
     x = np.asarray(values, dtype=float)
     x = x[~np.isnan(x)]
     if len(x) == 0:
         return (float("nan"),) * 3
     mean = float(x.mean())
-    if len(x) < 2 or np.all(x == x[0]):
+    if len(x) < 2:
+        return mean, float("nan"), float("nan")
+    if np.all(x == x[0]):
         return mean, mean, mean
     low, high = stats.t.interval(confidence, len(x) - 1, loc=mean, scale=stats.sem(x))
     return mean, float(low), float(high)
@@ -239,3 +243,40 @@ def summarize_results(
     return table.sort_values(
         ["point", "outcome"], key=lambda s: s.map(outcome_rank) if s.name == "outcome" else s, kind="stable"
     ).reset_index(drop=True)
+
+
+# ----------------------------------------------------------------------------- many comparisons at once
+
+
+def paired_p_value(difference: float, low: float, high: float, n: int, confidence: float = 0.95) -> float:
+    """Two-sided p-value of a paired t-test, recovered from the mean difference and its
+    Student-t interval (as :func:`mean_ci` computes it) over ``n`` pairs.
+
+    NaN without an interval (fewer than two pairs); 0 or 1 for identical differences
+    (a zero-width interval away from zero, or at zero).
+    """
+    values = (difference, low, high)
+    if n < 2 or any(v is None or np.isnan(float(v)) for v in values):
+        return float("nan")
+    if high == low:
+        return 1.0 if difference == 0 else 0.0
+    se = (high - low) / (2 * stats.t.ppf(0.5 + confidence / 2, n - 1))
+    return float(2 * stats.t.sf(abs(difference) / se, n - 1))
+
+
+def holm(p_values: Sequence[float] | np.ndarray) -> np.ndarray:
+    """Holm's step-down adjustment of simultaneous p-values (family-wise error rate).
+
+    An adjusted p-value below alpha means the comparison stays resolved after correcting for
+    every comparison in the family; NaNs are left out of the family and stay NaN.
+    """
+    p = np.asarray(p_values, dtype=float)
+    out = np.full(p.shape, np.nan)
+    idx = np.flatnonzero(~np.isnan(p))
+    m = len(idx)
+    if m == 0:
+        return out
+    order = idx[np.argsort(p[idx], kind="stable")]
+    adjusted = np.maximum.accumulate((m - np.arange(m)) * p[order])
+    out[order] = np.minimum(adjusted, 1.0)
+    return out

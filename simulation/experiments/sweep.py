@@ -214,7 +214,7 @@ def check_outcomes(spec: SweepSpec, available: Mapping[str, Any]) -> None:
             raise ScenarioError(f"{spec.source}: outcomes: {outcome!r} is not a number ({type(value).__name__})")
 
 
-_NOT_MODEL_CODE = {"experiments", "report", "cli.py", "plots.py", "compare.py", "output.py"}
+_NOT_MODEL_CODE = {"experiments", "report", "cli.py", "plots.py", "comparison.py", "output.py"}
 
 
 def _code_fingerprint() -> str:

@@ -16,6 +16,7 @@ import base64
 import io
 import json
 import os
+import shlex
 import tempfile
 from dataclasses import dataclass, field
 from datetime import date
@@ -68,8 +69,12 @@ def _read_json(path: Path) -> dict[str, Any]:
     return data
 
 
-def load_results(folder: Path | str) -> ResultsFolder:
-    """Read a compare or sweep results folder; :class:`OrgsimError` if it is neither."""
+def load_results_folder(folder: Path | str) -> ResultsFolder:
+    """Read a compare or sweep results folder, with its metadata, for a report; :class:`OrgsimError` if it is neither.
+
+    Not to be confused with :func:`simulation.load_results`, which returns a sweep's run rows
+    as one data frame.
+    """
     folder = Path(folder)
     if not folder.exists():
         raise OrgsimError(f"{folder}: no such results folder")
@@ -145,6 +150,8 @@ def compare_context(results: ResultsFolder) -> dict[str, Any]:
     runs = results.frames["runs"]
     summary = results.frames["summary"]
     differences = results.frames.get("differences", pd.DataFrame())
+    if not differences.empty:  # every design x outcome against the baseline: one family, Holm-corrected
+        differences = content.with_holm(differences)
     baseline = str(meta.get("baseline") or "separate_targets")
     scenarios: dict[str, dict[str, Any]] = dict(meta.get("scenarios") or {})
     designs = plots.design_order(runs["scenario"].astype(str))
@@ -200,14 +207,25 @@ def compare_context(results: ResultsFolder) -> dict[str, Any]:
         "caveats": content.general_caveats(replications, list(horizon.values()), baseline, str(meta.get("version", __version__))),
         "assumptions": assumptions,
         "replications": replications,
-        "command": _command_line(meta),
+        "multiplicity": content.multiplicity_note(content.n_comparisons(differences)),
+        "command": _command_line(meta, results.path),
         "explain": explain_sections(results.path, designs, colors),
     }
 
 
-def _command_line(meta: dict[str, Any]) -> str:
+def _command_line(meta: dict[str, Any], folder: Path | None = None) -> str:
+    """The command that reruns a comparison: the design files kept in ``folder/designs/``
+    (custom designs included) when there, else the design names (folders from before they
+    were kept; the resolved designs are in meta.json)."""
     if meta.get("command") == "compare":
-        designs = " ".join(meta.get("scenarios", {}).keys())
+        from ..comparison import DESIGNS_DIR
+
+        names = list(meta.get("scenarios", {}).keys())
+        kept = folder / DESIGNS_DIR if folder is not None else None
+        if kept is not None and names and all((kept / f"{n}.yaml").is_file() for n in names):
+            designs = " ".join(shlex.quote(str(kept / f"{n}.yaml")) for n in names)
+        else:
+            designs = " ".join(names)
         days = f" --days {meta['days']}" if meta.get("days") else ""
         explain = " --explain" if meta.get("explain") else ""
         return (
@@ -290,7 +308,7 @@ def write_compare_pdf(path: Path, context: dict[str, Any], charts: list[plots.Ch
                 widths,
                 shade,
                 note="Difference from the baseline on the same seeds, with its 95% interval. Green: the "
-                "interval excludes zero on the better side; red: on the worse side; unshaded: not resolved.",
+                "interval excludes zero on the better side; red: on the worse side; unshaded: not resolved. " + context["multiplicity"],
             )
 
         for chart in charts:
@@ -350,7 +368,7 @@ def write_folder_charts(folder: Path | str, formats: tuple[str, ...] = ("png", "
     Used by ``orgsim sweep`` and ``orgsim sensitivity`` after their runs are stored. A
     sweep with no successful run yet gets no charts (an empty list).
     """
-    results = load_results(folder)
+    results = load_results_folder(folder)
     if results.kind == "compare":
         charts = compare_charts(results, plots.design_order(results.frames["runs"]["scenario"].astype(str)))
     else:
@@ -365,7 +383,6 @@ def write_folder_charts(folder: Path | str, formats: tuple[str, ...] = ("png", "
         for old in out_dir.iterdir():
             if old.suffix.lstrip(".") in formats:
                 old.unlink()
-    plots.use_agg_if_headless()
     return plots.write_figures(charts, out_dir, formats)
 
 
@@ -422,7 +439,7 @@ def build_report(folder: Path | str, out: Path | str | None = None, pdf: Path | 
     Existing report files are never overwritten unless ``force``; both targets are checked
     before anything is drawn, and each file is written atomically.
     """
-    results = load_results(folder)
+    results = load_results_folder(folder)
     html_path = Path(out) if out is not None else results.path / "report.html"
     pdf_path = Path(pdf) if pdf is not None else None
     _check_target(html_path, force, "report")
@@ -430,7 +447,6 @@ def build_report(folder: Path | str, out: Path | str | None = None, pdf: Path | 
         _check_target(pdf_path, force, "PDF")
         if pdf_path.resolve() == html_path.resolve():
             raise OrgsimError(f"{pdf_path}: the HTML and PDF reports need different file names")
-    plots.use_agg_if_headless()
     if results.kind == "compare":
         context = compare_context(results)
         charts = compare_charts(results, context["designs"])

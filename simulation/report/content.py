@@ -21,7 +21,7 @@ from typing import Any
 import pandas as pd
 
 from .. import plots
-from ..experiments.analysis import KEY_OUTCOMES
+from ..experiments.analysis import KEY_OUTCOMES, holm, paired_p_value
 from ..scenario import field_reference
 
 # ----------------------------------------------------------------------------- scenarios
@@ -202,17 +202,74 @@ def _interval(low: float, high: float, outcome: str, signed: bool = False) -> st
     return f"[{plots.format_value(low, outcome, signed)}, {plots.format_value(high, outcome, signed)}]"
 
 
-def verdict(difference: float, low: float, high: float, better: str | None) -> str:
+ALPHA = 0.05
+"""Family-wise error rate of the shading: Holm-corrected over every comparison of a table."""
+
+
+def with_holm(
+    frame: pd.DataFrame,
+    difference: str = "difference",
+    low: str = "ci_low",
+    high: str = "ci_high",
+    n: str = "n",
+    skip: pd.Series | None = None,
+) -> pd.DataFrame:
+    """``frame`` with ``p_value`` (paired t-test, from each interval), ``p_holm`` (Holm's
+    correction over all the rows: the table's simultaneous comparisons) and ``resolved``
+    (``p_holm < ALPHA``). Rows in ``skip`` (e.g. the reference against itself) are not
+    comparisons and are left out of the family."""
+
+    out = frame.copy()
+    if out.empty:
+        out["p_value"], out["p_holm"], out["resolved"] = [], [], []
+        return out
+    p = [
+        paired_p_value(float(r[difference]), float(r[low]), float(r[high]), int(r[n]) if not pd.isna(r[n]) else 0)
+        for _, r in out.iterrows()
+    ]
+    out["p_value"] = p
+    if skip is not None:
+        out.loc[skip.to_numpy(), "p_value"] = float("nan")
+    out["p_holm"] = holm(out["p_value"].to_numpy())
+    out["resolved"] = out["p_holm"] < ALPHA
+    return out
+
+
+def n_comparisons(frame: pd.DataFrame) -> int:
+    """How many comparisons a :func:`with_holm` frame's correction covered."""
+    return int(frame["p_value"].notna().sum()) if "p_value" in frame else 0
+
+
+def multiplicity_note(k: int, what: str = "designs and outcomes") -> str:
+    """The sentence that says the shading is corrected for ``k`` simultaneous comparisons."""
+    if k < 2:
+        return ""
+    return (
+        f"This table makes {k} comparisons at once (all {what}), so some intervals would exclude zero by chance "
+        f"alone. A difference is shaded, and called clear, only when it survives Holm's correction over all {k} "
+        "(a 5% family-wise error rate); the brackets are the uncorrected 95% intervals, so one that just excludes "
+        "zero can stay unshaded."
+    )
+
+
+def verdict(difference: float, low: float, high: float, better: str | None, resolved: bool | None = None) -> str:
     """``better``/``worse`` (or ``higher``/``lower`` without a better direction) when the
-    interval excludes zero; ``unclear`` when it does not; ``""`` with no interval."""
+    interval excludes zero (and, when ``resolved`` is given, the difference survives the
+    correction for many comparisons); ``unclear`` when not; ``""`` with no interval."""
     if any(isinstance(v, float) and math.isnan(v) for v in (low, high)) or low == high == difference:
         return ""
-    if low <= 0 <= high:
+    if low <= 0 <= high or resolved is False:
         return "unclear"
     higher = difference > 0
     if better is None:
         return "higher" if higher else "lower"
     return "better" if higher == (better == "higher") else "worse"
+
+
+def _resolved(row: Any) -> bool | None:
+    """A row's Holm verdict when :func:`with_holm` added one, else None (no correction)."""
+    value = row.get("resolved") if hasattr(row, "get") else None
+    return None if value is None or pd.isna(value) else bool(value)
 
 
 def means_table(summary: pd.DataFrame, designs: Sequence[str], outcomes: Sequence[str] = TABLE_OUTCOMES) -> list[ResultRow]:
@@ -259,7 +316,7 @@ def differences_table(
                 ResultCell(
                     plots.format_value(r["difference"], outcome, signed=True),
                     _interval(r["ci_low"], r["ci_high"], outcome, signed=True),
-                    verdict(float(r["difference"]), float(r["ci_low"]), float(r["ci_high"]), m.better),
+                    verdict(float(r["difference"]), float(r["ci_low"]), float(r["ci_high"]), m.better, _resolved(r)),
                 )
             )
         rows.append(ResultRow(outcome, m.label, _unit_text(outcome, difference=True), cells, m.better))
@@ -304,7 +361,7 @@ def findings(
                 f"{plots.design_label(name)} ({plots.format_value(r['difference'], outcome, True)} "
                 f"{_interval(r['ci_low'], r['ci_high'], outcome, True)})"
             )
-            if pd.isna(r["ci_low"]) or r["ci_low"] <= 0 <= r["ci_high"]:
+            if pd.isna(r["ci_low"]) or r["ci_low"] <= 0 <= r["ci_high"] or _resolved(r) is False:
                 groups["unclear"].append(plots.design_label(name))
             else:
                 groups["higher" if r["difference"] > 0 else "lower"].append(text)
@@ -333,7 +390,7 @@ def observed(differences: pd.DataFrame, name: str, baseline: str, outcomes: Sequ
             continue
         r = d.loc[outcome]
         m = plots.measure(outcome)
-        v = verdict(float(r["difference"]), float(r["ci_low"]), float(r["ci_high"]), m.better)
+        v = verdict(float(r["difference"]), float(r["ci_low"]), float(r["ci_high"]), m.better, _resolved(r))
         item = f"{_lower_first(m.label)} {plots.format_value(r['difference'], outcome, True)}"
         {"better": better, "worse": worse, "higher": neutral, "lower": neutral}.get(v, []).append(item)
         if v == "unclear":
@@ -595,13 +652,13 @@ def classify_defaults(scenario: Mapping[str, Any] | None = None) -> Assumptions:
     return Assumptions(sourced, assumed, unstated)
 
 
-def general_caveats(replications: int, horizon_days: Sequence[int], baseline: str, version: str) -> list[str]:
+def general_caveats(replications: int, horizon_days: Sequence[int], baseline: str, version: str, unit: str = "design") -> list[str]:
     days = sorted(set(int(d) for d in horizon_days))
     horizon = f"{days[0]} working days" if len(days) == 1 else f"{days[0]}-{days[-1]} working days"
     quarters = days[0] / 63
     few = (
         [
-            f"Only {replications} replication{'s' if replications != 1 else ''} per design: intervals are wide (and "
+            f"Only {replications} replication{'s' if replications != 1 else ''} per {unit}: intervals are wide (and "
             "absent with one), so only large differences are resolved. Rerun with --replications 10 or more before "
             "drawing conclusions."
         ]
@@ -626,6 +683,10 @@ def general_caveats(replications: int, horizon_days: Sequence[int], baseline: st
         "The friction index is the unweighted mean of seven groups of nine components, each scaled to 0-1 and "
         "defined the same way in every design (the three follow-up components count as one group): a descriptive "
         "convention for comparing designs, not an empirical scale or a validated measure of lost revenue.",
+        "The model's funnel is checked against published benchmarks (orgsim validate; docs/model.md, "
+        '"Validation"), and it does not reproduce all of them: some stage-to-stage rates in the demand '
+        "waterfall sit outside the published ranges. Read the stage rates as the model's mechanics for comparing "
+        "designs, not as a prediction of your own funnel.",
         "The behavioural and work-time parameters (hours per touch, the bar below which a lead is rejected, how fast "
         "a contact attempt's odds fall with each attempt and the lead's age, how far distrust colours a lead, ...) "
         "are scenario fields like the levers: the tables below say which defaults rest on a published figure and "

@@ -138,11 +138,15 @@ def point_table(summary: pd.DataFrame, parameters: list[str], outcomes: list[str
                 verdict = "baseline"
             elif r.get("n_pairs", 0) and not pd.isna(r["difference_ci_low"]):
                 verdict = content.verdict(
-                    float(r["difference"]), float(r["difference_ci_low"]), float(r["difference_ci_high"]), plots.measure(outcome).better
+                    float(r["difference"]),
+                    float(r["difference_ci_low"]),
+                    float(r["difference_ci_high"]),
+                    plots.measure(outcome).better,
+                    content._resolved(r),
                 )
-            cells.append(
-                content.ResultCell(plots.format_value(r["mean"], outcome), content._interval(r["ci_low"], r["ci_high"], outcome), verdict)
-            )
+            # Clipped to what is possible (no negative counts), as the compare report does.
+            low, high = (float(v[0]) for v in plots.clip_band(outcome, [r["ci_low"]], [r["ci_high"]]))
+            cells.append(content.ResultCell(plots.format_value(r["mean"], outcome), content._interval(low, high, outcome), verdict))
         rows.append(PointRow(int(point), settings, cells))
     return rows
 
@@ -157,6 +161,18 @@ def best_points(summary: pd.DataFrame, parameters: list[str], outcomes: list[str
             continue
         best = block.loc[block["mean"].idxmax() if m.better == "higher" else block["mean"].idxmin()]
         settings = ", ".join(f"{plots.parameter_label(p).split(' (')[0]} = {plots._param_value_text(p, best[p])}" for p in parameters)
+        if pd.isna(best["ci_low"]) or pd.isna(best["ci_high"]):
+            # One replication: no interval, so nothing says how sure the ranking is.
+            out.append(
+                f"{m.label} ({m.better} is better): highest mean at {settings} — "
+                f"{plots.format_value(best['mean'], outcome)}; with one replication per point there is no interval, "
+                "so this is not shown to be better than any other point."
+                if m.better == "higher"
+                else f"{m.label} ({m.better} is better): lowest mean at {settings} — "
+                f"{plots.format_value(best['mean'], outcome)}; with one replication per point there is no interval, "
+                "so this is not shown to be better than any other point."
+            )
+            continue
         # Points whose interval overlaps the best one's are not clearly worse.
         if m.better == "higher":
             close = block[block["ci_high"] >= best["ci_low"]]
@@ -190,17 +206,20 @@ def sweep_context(results: ResultsFolder) -> dict[str, Any]:
     n_points = int(manifest["n_points"])
     replications = int(manifest["replications"])
     summary = None
+    table_outcomes = outcomes[:8]
     if len(ok) and n_points <= MAX_TABLE_POINTS:
         try:
             summary = summarize_results(runs, outcomes)
         except ValueError:
             summary = None
+    if summary is not None:  # the table's shaded cells, every point x outcome against the reference: one family
+        not_compared = (summary["point"] == summary["reference"]) | ~summary["outcome"].isin(table_outcomes)
+        summary = content.with_holm(summary, "difference", "difference_ci_low", "difference_ci_high", "n_pairs", not_compared)
     bases = list(resolved.get("bases", {}).keys())
     base_scenario = next(iter(resolved.get("bases", {}).values()), None)
     days = resolved.get("days") or (base_scenario or {}).get("horizon_days")
     overrides = resolved.get("overrides") or {}
     param_labels = [plots.parameter_label(p) for p in parameters]
-    table_outcomes = outcomes[:8]
     context: dict[str, Any] = {
         "kind": "sweep",
         "title": f"Sweep: {manifest.get('description') or manifest.get('name')}",
@@ -232,6 +251,8 @@ def sweep_context(results: ResultsFolder) -> dict[str, Any]:
         "table_outcomes": table_outcomes,
         "points": point_table(summary, parameters, table_outcomes) if summary is not None else [],
         "reference_point": int(summary["reference"].iloc[0]) if summary is not None and len(summary) else None,
+        "multiplicity": content.multiplicity_note(content.n_comparisons(summary), "points and outcomes") if summary is not None else "",
+        "left_out_of_table": outcomes[len(table_outcomes) :],
         "best": best_points(summary, parameters, outcomes) if summary is not None else [],
         "too_many_points": n_points > MAX_TABLE_POINTS,
         "max_points": MAX_TABLE_POINTS,
@@ -243,8 +264,9 @@ def sweep_context(results: ResultsFolder) -> dict[str, Any]:
             else None
         ),
         "skipped_outcomes": [o for o in manifest.get("outcomes", []) if o not in runs.columns],
+        "unchartable": plots.unchartable_outcomes(runs, outcomes),
         "caveats": content.general_caveats(
-            replications, [int(days or 0)], bases[0] if bases else "the reference point", str(manifest.get("orgsim_version", ""))
+            replications, [int(days or 0)], bases[0] if bases else "the reference point", str(manifest.get("orgsim_version", "")), "point"
         )[:1]
         + _sweep_caveats(design, replications, n_points),
         "assumptions": content.classify_defaults(base_scenario),
@@ -317,7 +339,7 @@ def write_sweep_pdf(path: Path, context: dict[str, Any], charts: list[plots.Char
                 shade,
                 fontsize=7.5,
                 note=f"Shading against point {context['reference_point']} (paired on the replication): green "
-                "clearly better, red clearly worse, blue clearly different with no better direction.",
+                "clearly better, red clearly worse, blue clearly different with no better direction. " + context["multiplicity"],
             )
         for chart in charts:
             report.figure(chart.figure, chart.title, chart.caption)

@@ -5,12 +5,14 @@ from __future__ import annotations
 import traceback
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import pandas as pd
+import yaml
 
 from .errors import OrgsimError, ScenarioError
 from .experiments.analysis import KEY_OUTCOMES, paired_differences, summarize_by
-from .experiments.runner import DEFAULT_RUN_TIMEOUT, RunTask, run_tasks, summary_and_daily
+from .experiments.runner import DEFAULT_RUN_TIMEOUT, RunTask, default_workers, run_tasks, summary_and_daily
 from .runner import replication_seeds
 from .scenario import PRESETS, Scenario, load_scenario
 
@@ -55,7 +57,7 @@ def compare(
     scenarios: Sequence[Scenario | str] | None = None,
     replications: int = DEFAULT_REPLICATIONS,
     seed: int = 0,
-    workers: int = 1,
+    workers: int | None = None,
     days: int | None = None,
     baseline: str = BASELINE,
     outcomes: Sequence[str] = KEY_OUTCOMES,
@@ -71,7 +73,8 @@ def compare(
             baseline design is added if it is not among them.
         replications: runs per scenario; every scenario uses the same seeds.
         seed: the root seed of ``SeedSequence(seed).spawn(replications)``.
-        workers: worker processes (1 runs in this process).
+        workers: worker processes (1 runs in this process); default all cores, as
+            ``orgsim compare`` does.
         days: override every scenario's horizon.
         daily: also keep every run's daily series (for charts over time).
         run_timeout: seconds one run may take (wall clock); a run that takes longer, or
@@ -82,9 +85,12 @@ def compare(
     """
     if replications < 1:
         raise ValueError("replications must be at least 1")
-    loaded = [s if isinstance(s, Scenario) else load_scenario(s) for s in (scenarios or PRESETS)]
+    given = list(scenarios or PRESETS)
+    loaded = [s if isinstance(s, Scenario) else load_scenario(s) for s in given]
     names = [s.name for s in loaded]
-    check_unique_names(names)
+    check_unique_names(names, given)
+    if workers is None:
+        workers = default_workers()
     # The baseline may be a preset name, a YAML path, or the name of a design given above.
     if baseline not in names:
         reference = load_scenario(baseline)
@@ -123,11 +129,11 @@ def compare(
     )
 
 
-def check_unique_names(names: Sequence[str]) -> None:
-    """:class:`ScenarioError` when two designs share a name (their rows could not be told apart)."""
+def check_unique_names(names: Sequence[str], given: Sequence[Scenario | str] | None = None) -> None:
+    """:class:`ScenarioError` when two designs share a name (their rows could not be told apart);
+    ``given`` (what the user passed: names, paths, Scenario objects) makes the message say which."""
     if len(set(names)) != len(names):
-        dupes = sorted({n for n in names if names.count(n) > 1})
-        raise ScenarioError(f"two scenarios share the name {dupes[0]!r}; rename one file")
+        raise ScenarioError(_duplicate_names_message(given, names))
 
 
 def check_run_count(designs: int, replications: int, max_runs: int | None) -> int:
@@ -162,3 +168,44 @@ def _failure_row(task: RunTask, exc: BaseException) -> dict[str, object]:
         "error": message,
         "traceback": "".join(traceback.format_exception(exc)),
     }
+
+
+def _duplicate_names_message(given: Sequence[Scenario | str] | None, names: Sequence[str]) -> str:
+    """Two designs with one name cannot be told apart in the results: say which, and how to fix it."""
+    name = next(n for n in names if names.count(n) > 1)
+    which = (
+        ["a Scenario object" if isinstance(s, Scenario) else repr(str(s)) for s, n in zip(given, names, strict=True) if n == name]
+        if given is not None and len(given) == len(names)
+        else []
+    )
+    return (
+        f"two designs are named {name!r}{' (' + ' and '.join(which) + ')' if which else ''}; results are labelled by name, so give each a "
+        f"distinct one: scenario.with_overrides({{'name': '{name}_2', ...}}) in Python, or a different file name"
+    )
+
+
+def write_designs(folder: str | Path, scenarios: Sequence[Scenario]) -> list[Path]:
+    """Keep every design of a comparison as a runnable scenario file, ``FOLDER/designs/<name>.yaml``.
+
+    Each file is the fully resolved scenario (every field, no ``base:``), so
+    ``orgsim compare FOLDER/designs/*.yaml`` reruns the comparison anywhere, even after the
+    presets or the calibration change, and custom designs made in Python are kept too.
+    """
+    out = Path(folder) / DESIGNS_DIR
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for scenario in scenarios:
+        data = scenario.model_dump(mode="json")
+        data.pop("name", None)  # a scenario file takes its name from the file name
+        path = out / f"{scenario.name}.yaml"
+        path.write_text(
+            f"# {scenario.name}: the design as this comparison ran it (orgsim compare {DESIGNS_DIR}/*.yaml reruns it)\n"
+            + yaml.safe_dump(data, sort_keys=False, allow_unicode=True),
+            encoding="utf-8",
+        )
+        written.append(path)
+    return written
+
+
+DESIGNS_DIR = "designs"
+"""The folder of a compare results folder that keeps each design as a scenario file."""
