@@ -250,9 +250,9 @@ class Leadership(_Strict):
 class Work(_Strict):
     """How long lead and deal work takes, and how long leads stay workable."""
 
-    touch_hours: float = Field(0.5, gt=0, le=8, description="research, first call, email and CRM entry for a new lead (assumption)")
-    attempt_hours: float = Field(0.2, gt=0, le=8, description="one follow-up call or email (assumption)")
-    prospect_hours: float = Field(0.08, gt=0, le=8, description="one outbound dial or personalised email (assumption: ~12 an hour)")
+    touch_hours: float = Field(0.5, ge=0.01, le=8, description="research, first call, email and CRM entry for a new lead (assumption)")
+    attempt_hours: float = Field(0.2, ge=0.01, le=8, description="one follow-up call or email (assumption)")
+    prospect_hours: float = Field(0.08, ge=0.01, le=8, description="one outbound dial or personalised email (assumption: ~12 an hour)")
     review_hours: float = Field(0.04, ge=0, le=8, description="triaging one newly assigned MQL, worked or not (assumption)")
     feedback_hours: float = Field(0.1, ge=0, le=8, description="telling marketing what happened to one lead, taken from the next day's lead hours (assumption: six minutes)")
     deal_hours_per_day: float = Field(0.35, gt=0, le=8, description="hours an open opportunity needs per working day (assumption)")

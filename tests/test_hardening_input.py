@@ -456,3 +456,14 @@ def test_any_number_written_in_a_scenario_file_loads_finite_or_is_one_line(field
             assert "\n" not in str(exc) and len(str(exc)) < 400
             return
     assert all(math.isfinite(x) for x in _numbers(scenario))
+
+
+def test_tiny_task_hours_are_refused_not_a_crash():
+    """A task taking 1e-300 hours would mean ~1e300 dials a day (the audit's e16): task hours
+    have a floor of 0.01 h (36 seconds), refused with one line naming the field."""
+    from simulation.errors import ScenarioError
+    from simulation.scenario import load_scenario
+
+    for field in ("touch_hours", "attempt_hours", "prospect_hours"):
+        with pytest.raises(ScenarioError, match=f"work.{field}"):
+            load_scenario("sla").with_overrides({f"work.{field}": 1e-300})

@@ -59,7 +59,7 @@ def _alternative(path: str, value, base_value):
     if typing.get_origin(info.annotation) is typing.Literal:
         return next(v for v in typing.get_args(info.annotation) if v != value)
     if isinstance(value, int):
-        return value + 1 if value <= 1 else value // 2
+        return value + 1 if value <= 1 else 1
     return value * 0.5 if value else 0.5
 
 
