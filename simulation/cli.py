@@ -409,9 +409,10 @@ def _run_sweep_command(args: argparse.Namespace, spec, prefix: str):
     out = args.out or default_out(f"{prefix}-{spec.name}")
     workers = (args.workers or default_workers()) if args.scheduler else _workers_for(args.workers, spec.n_runs)
     if args.dry_run:
-        from .experiments.sweep import check_sweep_folder
+        from .experiments.sweep import check_outcomes, check_sweep_folder, probe_outcomes
 
         check_sweep_folder(spec, out, args.resume, getattr(args, "timeseries", False))
+        check_outcomes(spec, probe_outcomes(spec, timeout=args.run_timeout or None))  # what a real sweep checks first
         horizons = [sc.horizon_days for sc in spec.point_scenarios for _ in range(spec.replications)]
         _print_plan(f"{len(spec.points)} points x {spec.replications} replications = {spec.n_runs} runs "
                     f"({spec.design} design, {args.backend} backend)", spec.point_scenarios[0], horizons, workers, out,

@@ -131,6 +131,16 @@ def test_D2_dry_run_prints_the_plan_and_runs_nothing(tmp_path, capsys):
     assert not (tmp_path / "cmp").exists()
 
 
+def test_D2_dry_run_refuses_what_the_real_sweep_would(tmp_path, capsys):
+    """A dry run checks what a real run checks first: an unknown outcome is one line, exit 2."""
+    spec = tmp_path / "bad_outcome.yaml"
+    spec.write_text("base: sla\ndays: 5\nreplications: 2\noutcomes: [bokings]\nparameters:\n  sla.first_touch_hours: {values: [1, 72]}\n")
+    status, _, err = main("sweep", spec, "--out", tmp_path / "sw", "--dry-run", "--workers", "1", capsys=capsys)
+    assert status == 2
+    assert "bokings" in err and "did you mean 'bookings'" in err
+    assert not (tmp_path / "sw").exists()
+
+
 # --------------------------------------------------------------------------- D17: workers capped
 
 
