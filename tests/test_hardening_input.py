@@ -467,3 +467,16 @@ def test_tiny_task_hours_are_refused_not_a_crash():
     for field in ("touch_hours", "attempt_hours", "prospect_hours"):
         with pytest.raises(ScenarioError, match=f"work.{field}"):
             load_scenario("sla").with_overrides({f"work.{field}": 1e-300})
+
+
+def test_D18_report_of_a_folder_naming_no_command_says_so(tmp_path):
+    """A folder whose meta.json names no command: the message says so (not 'orgsim None')."""
+    import json
+
+    from simulation.errors import OrgsimError
+    from simulation.report.builder import load_results_folder
+
+    (tmp_path / "meta.json").write_text(json.dumps({"seed": 0}))
+    with pytest.raises(OrgsimError) as err:
+        load_results_folder(tmp_path)
+    assert "None" not in str(err.value) and "names no orgsim command" in str(err.value)

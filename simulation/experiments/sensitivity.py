@@ -149,7 +149,9 @@ def analyze_sweep(
     x = design.sort_values("point")[names].to_numpy(dtype=float)
     for outcome in outcomes:
         if outcome not in runs:
-            raise OrgsimError(f"no outcome column {outcome!r} in these results")
+            stored = ", ".join(manifest["outcomes"])
+            where = source if isinstance(source, str | Path) else "this sweep"
+            raise OrgsimError(f"{where}: --outcomes: {outcome!r} is not an outcome of this sweep; its outcomes: {stored}")
         y = ok.groupby("point")[outcome].mean().reindex(range(n_points)).to_numpy(dtype=float)
         missing = int(np.isnan(y).sum())
         if missing:

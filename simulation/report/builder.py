@@ -88,7 +88,8 @@ def load_results_folder(folder: Path | str) -> ResultsFolder:
     meta = _read_json(meta_path)
     kind = meta.get("command")
     if kind != "compare":
-        raise OrgsimError(f"{folder}: a report needs a compare or sweep folder; this one was written by orgsim {kind}")
+        written = f"this one was written by orgsim {kind}" if isinstance(kind, str) and kind else "its meta.json names no orgsim command"
+        raise OrgsimError(f"{folder}: a report needs a compare or sweep folder; {written}")
     results = ResultsFolder(folder, "compare", meta)
     for name in ("runs", "summary", "differences", "daily"):
         frame = _read_frame(folder, name)
