@@ -480,3 +480,14 @@ def test_D18_report_of_a_folder_naming_no_command_says_so(tmp_path):
     with pytest.raises(OrgsimError) as err:
         load_results_folder(tmp_path)
     assert "None" not in str(err.value) and "names no orgsim command" in str(err.value)
+
+
+def test_D18_resume_mismatch_names_the_first_differing_item_not_both_lists():
+    """A resumed sweep whose spec differs names where, briefly (it used to dump both lists)."""
+    from simulation.experiments.sweep import _first_difference
+
+    stored = {"parameters": [{"name": "x", "values": list(range(100))}, {"name": "y", "values": [1, 2]}]}
+    current = {"parameters": [{"name": "x", "values": list(range(100))}, {"name": "y", "values": [1, 3]}]}
+    assert _first_difference(stored, current) == "parameters[1].values[1]: 2 stored, 3 now"
+    longer = _first_difference({"v": list(range(1000))}, {"v": list(range(999))})
+    assert len(longer) < 120

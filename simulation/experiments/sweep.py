@@ -241,8 +241,16 @@ def _first_difference(stored: Any, current: Any, path: str = "") -> str | None:
             if found:
                 return found
         return None
+    if isinstance(stored, list) and isinstance(current, list) and len(stored) == len(current):
+        for i, (a, b) in enumerate(zip(stored, current, strict=True)):  # name the first differing item, not both lists
+            found = _first_difference(a, b, f"{path}[{i}]")
+            if found:
+                return found
+        return None
     if stored != current:
-        return f"{path}: {stored!r} stored, {current!r} now"
+        from ..errors import short_repr
+
+        return f"{path}: {short_repr(stored)} stored, {short_repr(current)} now"
     return None
 
 
