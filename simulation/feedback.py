@@ -7,8 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from .behaviour import feedback_probability
-from .leads import MARKETING_SOURCES, is_marketing
-from .schedule import _AGENCY, _REJECTED
+from .leads import _AGENCY, _REJECTED, MARKETING_SOURCES, is_marketing
 
 
 class FeedbackMixin:
@@ -132,6 +131,7 @@ class FeedbackMixin:
     def _marketing_experience(self, idx: np.ndarray, outcome: float) -> None:
         """Marketers' trust in sales moves with what happens to their leads (``outcome``: how
         the marketer experiences it, 0 bad to 1 good)."""
+        idx = idx[self.leads.marketer[idx] >= 0]  # leads no marketer sent (outbound, agency) move no one
         if len(idx) == 0 or not self.marketers:
             return
         b = self.settings.behaviour

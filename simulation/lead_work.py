@@ -7,8 +7,8 @@ from __future__ import annotations
 import numpy as np
 
 from .behaviour import timing_factor
-from .leads import Reason, Source, Stage, is_marketing
-from .schedule import _AGENCY, WORK_END_HOUR, WORK_START_HOUR, calendar_hours
+from .leads import _AGENCY, Reason, Source, Stage, is_marketing
+from .schedule import WORK_END_HOUR, WORK_START_HOUR, calendar_hours
 
 
 class LeadWorkMixin:
@@ -247,8 +247,7 @@ class LeadWorkMixin:
             L.reason[dropped] = Reason.NO_CONTACT
             L.move(dropped, Stage.RECYCLED, d)
             self._feedback_events(dropped, good=False)
-            mine = dropped[(L.marketer[dropped] >= 0)]
-            self._marketing_experience(mine, 0.0)
+            self._marketing_experience(dropped, 0.0)
         today = ~give_up & (L.last_attempt_day[waiting] < d)
 
         # ---- one ranking per worker over both kinds of task
@@ -462,9 +461,8 @@ class LeadWorkMixin:
         old = mql[(self.day - L.mql_day[mql]) >= self.settings.work.mql_max_age_days]
         if len(old):
             L.move(old, Stage.NEVER_WORKED, self.day)
-            mine = old[L.marketer[old] >= 0]
             self._quarter["never_worked"] += int(is_marketing(L.source[old]).sum())
-            self._marketing_experience(mine, 0.0)
+            self._marketing_experience(old, 0.0)
 
     def check_sla(self) -> None:
         """The SLA's clock: breaches of the first-touch deadline, the reject window and the

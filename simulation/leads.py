@@ -55,6 +55,7 @@ class Source(IntEnum):
 
 MARKETING_SOURCES = (Source.INBOUND, Source.CAMPAIGN_BROAD, Source.CAMPAIGN_TARGETED)
 _LAST_MARKETING_SOURCE = int(Source.CAMPAIGN_TARGETED)
+_AGENCY, _REJECTED = int(Source.AGENCY), int(Stage.REJECTED)  # plain ints, as _MQL, _SAL, _SQL
 
 
 def is_marketing(source: np.ndarray) -> np.ndarray:

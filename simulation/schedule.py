@@ -4,11 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .leads import Source, Stage
-
 WORK_START_HOUR, WORK_END_HOUR = 9.0, 17.0  # the working day; leads arrive around the clock
-# Plain ints for array comparisons (numpy probes an IntEnum's type for array hooks on every use).
-_AGENCY, _REJECTED = int(Source.AGENCY), int(Stage.REJECTED)
 
 def arrival_hours(day: int, n: int, rng: np.random.Generator) -> np.ndarray:
     """Hour of arrival of ``n`` web leads created on working day ``day``, relative to its midnight.
