@@ -188,12 +188,13 @@ class CampaignsMixin:
         return out
 
     def create_inbound_leads(self) -> None:
-        """Hand-raisers: in-market accounts that know the brand come to you (day-one list)."""
+        """Hand-raisers: in-market buyers come to the vendors on their day-one list (at
+        ``market.inbound_rate`` a day), rarely to the others (x ``behaviour.off_list_hand_raise``)."""
         rng = self.streams["inbound"]
         mk = self.market
         rate = self.settings.market.inbound_rate
         inm = np.flatnonzero(mk.in_market)
-        raised = inm[rng.random(len(inm)) < rate * mk.awareness[inm]]
+        raised = inm[rng.random(len(inm)) < rate * np.where(mk.on_list[inm], 1.0, self.settings.behaviour.off_list_hand_raise)]
         # A few researchers without a current need also raise their hands (assumption: 3% of the rate).
         n_out = rng.poisson(rate * 0.03 * (mk.n - len(inm)) * float(mk.awareness.mean()))
         researchers = rng.integers(0, mk.n, n_out)

@@ -36,14 +36,31 @@ class DealsMixin:
         return (self.leads.close_day[idx] - self.day) <= window
 
     def count_deals(self) -> None:
+        """Each AE's deal load today, in hours, by stage (ODD 7.7): a deal in negotiation (its
+        last ``work.negotiation_days`` before the decision) needs ``work.negotiation_hours_per_day``,
+        an earlier one ``work.deal_hours_per_day``; the proposal takes ``work.proposal_hours``
+        once, on the day a deal is halfway from qualification to its decision. Deals due
+        within the quarter-end window are counted apart (they get priority there)."""
+        w = self.settings.work
         L = self.leads
         sql = L.open_in(Stage.SQL)
         size = len(self._by_id)
-        open_n = np.bincount(L.ae[sql], minlength=size)
-        late_n = np.bincount(L.ae[sql][self._is_late(sql)], minlength=size)
+        ae_ids = L.ae[sql]
+        to_go = L.close_day[sql] - self.day
+        hours = np.where(to_go <= w.negotiation_days, w.negotiation_hours_per_day, w.deal_hours_per_day)
+        late = self._is_late(sql)
+        open_n = np.bincount(ae_ids, minlength=size)
+        late_n = np.bincount(ae_ids[late], minlength=size)
+        late_h = np.bincount(ae_ids[late], weights=hours[late], minlength=size)
+        other_h = np.bincount(ae_ids[~late], weights=hours[~late], minlength=size)
         for ae in self.aes:
-            ae.open_deals = int(open_n[ae.unique_id])
-            ae.late_deals = int(late_n[ae.unique_id])
+            i = ae.unique_id
+            ae.open_deals = int(open_n[i])
+            ae.late_deals = int(late_n[i])
+            ae.late_need_hours = float(late_h[i])
+            ae.other_need_hours = float(other_h[i])
+        halfway = L.sql_day[sql] + (L.close_day[sql] - L.sql_day[sql]) // 2 == self.day
+        self._charge_hours(ae_ids[halfway], w.proposal_hours)
 
     def pull_in_deals(self) -> None:
         """Deal timing on a quarter's last day (Larkin 2014; Oyer 1998).
@@ -115,7 +132,7 @@ class DealsMixin:
             self.settings.behaviour.win_intercept
             + b.win_need * (need - NEED_CENTRE)
             + self.settings.behaviour.win_fit * (mk.sales_fit[acc] - 0.5)
-            + b.brand_win_effect * mk.awareness[acc]
+            + b.brand_win_effect * mk.on_list[acc]
             + b.enablement_win_effect * enable
             + self.settings.behaviour.win_skill * (skill[ae_ids] - 1.0)
             + 0.5 * (attention - 1.0)

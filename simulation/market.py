@@ -16,6 +16,14 @@ awareness that builds with brand spend and decays slowly, and buying windows.
   brand spend passed through a two-stage lag of ``behaviour.brand_lag_days`` per stage: a
   change in brand spend starts to show after about two stages (six months at the default)
   and persists (Binet & Field: brand effects begin about six months in and last).
+* **The day-one list.** An account entering a buying window puts the company on its
+  day-one list with probability ``behaviour.day_one_list_max`` x its awareness at that
+  moment (Bain/Google 2022: buyers mostly buy from the vendors on the list they start
+  with). Each account has one fixed uniform draw, so the same account, equally aware, makes
+  the same choice in every design (common random numbers); the list lasts for the window.
+  On the list, a buyer raises its hand at the full ``market.inbound_rate`` (off it, at
+  ``behaviour.off_list_hand_raise`` of that) and a deal wins with ``behaviour.brand_win_effect``
+  on the logit. So brand reaches bookings through the share of buyers who start with you.
 """
 
 from __future__ import annotations
@@ -114,6 +122,7 @@ class Market:
             _initial_awareness(m.awareness_initial, self.n, rng), b.awareness_decay, b.brand_build_rate, b.brand_lag_days, history
         )
         self.open_opportunity = np.zeros(self.n, dtype=bool)
+        self.list_max = b.day_one_list_max
 
         # Buying windows: steady-state share s with window length D needs an entry
         # probability per out-of-market day of p = s / (D * (1 - s)). At p = 1 every account
@@ -130,6 +139,22 @@ class Market:
         self._schedule_entries(np.flatnonzero(~in_market))
         # Daily in-market counts, for observation.
         self.in_market_count = int(in_market.sum())
+        # The day-one list: one fixed draw per account (drawn last, so the draws above are
+        # those of a market without it); decided when a window opens.
+        self.list_draw = rng.random(self.n)
+        self.on_list = np.zeros(self.n, dtype=bool)
+        self._decide_list(np.flatnonzero(in_market))
+
+    def _decide_list(self, accounts: np.ndarray) -> None:
+        """Accounts opening a buying window decide whether the company is on their day-one list."""
+        if len(accounts):
+            self.on_list[accounts] = self.list_draw[accounts] < self.list_max * self.awareness[accounts]
+
+    def on_list_share(self) -> float:
+        """Share of in-market accounts with the company on their day-one list."""
+        inm = self.in_market
+        n = int(inm.sum())
+        return float(self.on_list[inm].sum()) / n if n else 0.0
 
     def fit_to(self, icp_point: np.ndarray) -> np.ndarray:
         """Gaussian-kernel fit of every account to an ICP point, in [0, 1]."""
@@ -162,6 +187,7 @@ class Market:
         leaving = in_market[self.window_end[in_market] <= day]
         if len(leaving):
             self.in_market[leaving] = False
+            self.on_list[leaving] = False
             self.window_end[leaving] = -1
             self.next_entry[leaving] = self._draw_entry(day, len(leaving))
             self._schedule_entries(leaving)
@@ -175,5 +201,6 @@ class Market:
             self.in_market[entering] = True
             self.window_end[entering] = day + self.window_days
             self.next_entry[entering] = -1
+            self._decide_list(entering)
         self.in_market_count = len(in_market) - len(leaving) + len(entering)
         self.awareness.step(brand_spend_per_quarter)

@@ -72,6 +72,7 @@ DAILY_COLUMNS = (
         "brand_share",
         "awareness_mean",
         "in_market_share",
+        "day_one_list_share",
         "sla_breaches",
         "blame_events",
         "feedback_given",
@@ -179,6 +180,7 @@ class DailyRecorder:
         row["brand_share"][i] = m.brand_share
         row["awareness_mean"][i] = float(m.market.awareness.mean())
         row["in_market_share"][i] = m.market.in_market_count / m.market.n
+        row["day_one_list_share"][i] = m.market.on_list_share()
         row["sla_breaches"][i] = m.sla_breaches
         row["blame_events"][i] = m.blame_events
         row["feedback_given"][i] = m.feedback_given
@@ -275,6 +277,7 @@ def summarize(model: OrgModel) -> dict[str, float | int | str]:
         "final_mql_threshold": float(np.mean([m.threshold for m in model.marketers])) if model.marketers else float("nan"),
         "final_brand_share": float(model.brand_share),
         "final_awareness": float(model.market.awareness.mean()),
+        "final_day_one_list_share": model.market.on_list_share(),
         "sdr_headcount_end": len(model.sdrs),
     }
     for c in FRICTION_COMPONENTS:

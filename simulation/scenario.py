@@ -105,7 +105,7 @@ class Market(_Strict):
     in_market_share: float = Field(0.05, ge=0, le=1, description="share of accounts in a buying window per quarter (Dawes 95:5); capped at D / (D + 1) for a window of D days")
     buying_window_days: int = Field(63, ge=1, le=1000, description="working days an account stays in market (assumption)")
     inbound_rate: float = Field(
-        0.05, ge=0, le=1, description="daily probability that a fully aware, in-market account raises its hand (assumption)"
+        0.035, ge=0, le=1, description="daily probability that an in-market account with the company on its day-one list raises its hand (assumption)"
     )
     awareness_initial: float = Field(0.15, ge=0, le=1, description="mean brand awareness at start (assumption)")
     icp_width: float = Field(0.3, ge=0.05, le=2, description="kernel width of ICP fit in attribute units (assumption; below 0.05 almost no account fits any ICP)")
@@ -255,10 +255,13 @@ class Work(_Strict):
     prospect_hours: float = Field(0.08, ge=0.01, le=8, description="one outbound dial or personalised email (assumption: ~12 an hour)")
     review_hours: float = Field(0.04, ge=0, le=8, description="triaging one newly assigned MQL, worked or not (assumption)")
     feedback_hours: float = Field(0.1, ge=0, le=8, description="telling marketing what happened to one lead, taken from the next day's lead hours (assumption: six minutes)")
-    deal_hours_per_day: float = Field(0.35, gt=0, le=8, description="hours an open opportunity needs per working day (assumption)")
+    deal_hours_per_day: float = Field(0.35, gt=0, le=8, description="hours an open opportunity needs per working day for meetings and follow-up before negotiation (assumption)")
     max_attempts: int = Field(12, ge=1, le=50, description="longest contact cadence a CRM sequence allows; reps stop earlier when another attempt is not worth its time (assumption)")
     qualify_hours: float = Field(0.5, ge=0, le=8, description="the qualification conversation with a reached buyer, taken from the next day's hours (assumption)")
     discovery_hours: float = Field(1.5, ge=0, le=40, description="an AE's discovery meeting and preparation when an opportunity is handed over or self-sourced (assumption)")
+    proposal_hours: float = Field(4.0, ge=0, le=80, description="an AE's proposal (pricing, solution write-up, internal approval), taken once when a deal is halfway to its decision (assumption, range 2-10)")
+    negotiation_days: int = Field(10, ge=0, le=200, description="working days before the decision in which a deal is in negotiation (assumption, range 5-20)")
+    negotiation_hours_per_day: float = Field(0.6, ge=0, le=8, description="hours a deal in negotiation needs per working day, in place of deal_hours_per_day (assumption, range 0.3-1.5)")
     ae_admin_share: float = Field(0.3, ge=0, lt=1, description="share of an AE's hours on internal meetings, CRM and admin (assumption, range 0.2-0.5; Salesforce's State of Sales finds reps selling only ~30% of their time, the rest split between admin, internal work and other tasks)")
     breach_review_hours: float = Field(0.5, ge=0, le=8, description="hours each SDR and AE spends in the weekly SLA breach review (assumption)")
     mql_max_age_days: int = Field(21, ge=1, le=1000, description="working days before an untouched MQL is dead (~30 calendar days, HBR 2011's window)")
@@ -296,7 +299,13 @@ class Behaviour(_Strict):
     icp_divergence: float = Field(0.35, ge=0, le=1, description="distance between marketing's and sales' ICP at zero strategy clarity")
     brand_build_rate: float = Field(0.004, ge=0, le=1, description="daily awareness gain per $1M/quarter of brand spend (assumption)")
     awareness_decay: float = Field(0.002, ge=0, le=1, description="daily awareness decay (slow: half-life ~1.4 years)")
-    brand_win_effect: float = Field(0.6, ge=0, le=5, description="logit win-rate gain of a fully aware account (day-one list)")
+    brand_win_effect: float = Field(1.0, ge=0, le=5, description="logit win-rate gain when the buyer had the company on its day-one list (assumption, motivated by Bain/Google 2022: 90% buy from a vendor on that list)")
+    day_one_list_max: float = Field(
+        0.9, ge=0, le=1, description="chance that a fully aware account entering the market puts the company on its day-one list; it scales with awareness (assumption, motivated by Bain/Google 2022)"
+    )
+    off_list_hand_raise: float = Field(
+        0.1, ge=0, le=1, description="hand-raising of an in-market buyer without the company on its day-one list, relative to one with it (assumption)"
+    )
     enablement_win_effect: float = Field(0.4, ge=0, le=5, description="logit win-rate gain of fully used enablement content")
     agency_quality: float = Field(0.6, ge=0, le=1, description="agency perception accuracy relative to in-house (uncertain)")
     accept_bar: float = Field(

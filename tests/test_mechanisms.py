@@ -292,7 +292,9 @@ def test_a_later_first_touch_qualifies_fewer_leads_in_the_model(small):
 def _ae_day(model, ae, days_left: int, bookings: float):
     model.days_left_in_quarter = days_left
     ae.bookings_this_quarter = bookings
+    per_deal = model.settings.work.deal_hours_per_day
     ae.open_deals, ae.late_deals = 10, 4
+    ae.late_need_hours, ae.other_need_hours = 4 * per_deal, 6 * per_deal
     ae.step()
     return ae.deal_hours, ae.lead_hours, ae.attention_late, ae.reservation()
 
@@ -631,3 +633,88 @@ def test_bookings_pulled_past_the_horizon_are_those_pulled_on_its_last_day(small
     assert at_quarter_end.summary["bookings_pulled_past_horizon"].iloc[0] == pytest.approx(pulled_last_day["value"].sum())
     mid_quarter = run(sc, seed=5, days=2 * WORKING_DAYS_PER_QUARTER + 20)
     assert mid_quarter.summary["bookings_pulled_past_horizon"].iloc[0] == 0
+
+
+# --------------------------------------------------------------------------- the day-one list
+
+
+def test_day_one_list_follows_awareness_at_window_entry_with_one_draw_per_account(small):
+    """An account entering the market puts the company on its list with chance list_max x
+    awareness, from a fixed draw per account: the same account, equally aware, decides alike."""
+    sc = small("separate_targets", {"market.awareness_initial": 0.4, "behaviour.day_one_list_max": 0.9})
+    model = OrgModel(sc, seed=4)
+    mk = model.market
+    inm = np.flatnonzero(mk.in_market)
+    expected = mk.list_draw[inm] < 0.9 * mk.awareness[inm]
+    np.testing.assert_array_equal(mk.on_list[inm], expected)
+    assert not mk.on_list[~mk.in_market].any(), "only buyers in a window have a list"
+    # Over many accounts the share matches list_max x mean awareness.
+    assert mk.on_list_share() == pytest.approx(0.9 * float(np.mean(mk.awareness[inm])), abs=0.08)
+    # Nobody is aware: nobody has the company on the list, and a closed window drops the list.
+    cold = OrgModel(small("separate_targets", {"market.awareness_initial": 0.0}), seed=4)
+    assert cold.market.on_list_share() == 0.0
+    for _ in range(70):
+        mk.step(model.day, 0.0)
+        model.day += 1
+    assert not mk.on_list[~mk.in_market].any()
+
+
+def test_buyers_on_the_list_raise_hands_more(small, stepped):
+    """Hand-raisers come mostly from buyers with the company on their list; with the list
+    switched off (list_max 0) hand-raising falls to the off-list rate."""
+    sc = small("separate_targets", {"behaviour.off_list_hand_raise": 0.0, "market.awareness_initial": 0.5})
+    model = stepped(sc, 20, seed=2)
+    L = model.leads
+    inbound = np.flatnonzero(L.source[: L.n] == int(Source.INBOUND))
+    acc = L.account[inbound]
+    # In-market hand-raisers (intent 0.5-1; out-of-market researchers have 0-0.5) still in their window.
+    in_window = model.market.in_market[acc] & (L.intent[inbound] >= 0.5)
+    assert in_window.any()
+    # With no off-list hand-raising, every one of them has the company on its list.
+    assert model.market.on_list[acc[in_window]].all()
+    no_list = small("separate_targets", {"behaviour.day_one_list_max": 0.0, "behaviour.off_list_hand_raise": 0.0, "market.awareness_initial": 0.5})
+    assert mean_summary(no_list, "leads_created", days=20, seeds=(2,)) < mean_summary(sc, "leads_created", days=20, seeds=(2,))
+
+
+def test_brand_win_effect_acts_through_the_list(small):
+    """The win logit's brand term applies to buyers on the list only: with nobody on it the
+    brand win effect changes nothing."""
+    base = {"behaviour.day_one_list_max": 0.0}
+    a = run(small("separate_targets", {**base, "behaviour.brand_win_effect": 0.0}), seed=1, days=126).summary
+    b = run(small("separate_targets", {**base, "behaviour.brand_win_effect": 3.0}), seed=1, days=126).summary
+    assert a["bookings"].iloc[0] == b["bookings"].iloc[0]
+    c = run(small("separate_targets", {"behaviour.brand_win_effect": 3.0, "market.awareness_initial": 0.6}), seed=1, days=126).summary
+    d = run(small("separate_targets", {"behaviour.brand_win_effect": 0.0, "market.awareness_initial": 0.6}), seed=1, days=126).summary
+    assert c["win_rate"].iloc[0] > d["win_rate"].iloc[0]
+
+
+# --------------------------------------------------------------------------- deal stages
+
+
+def test_deal_load_by_stage_and_one_proposal_per_deal(small, stepped):
+    """A deal in negotiation needs negotiation_hours_per_day, an earlier one deal_hours_per_day;
+    the proposal's hours are charged once, on the day a deal is halfway to its decision."""
+    sc = small("separate_targets", {"work.negotiation_hours_per_day": 1.1, "work.deal_hours_per_day": 0.3, "work.proposal_hours": 5.0})
+    model = stepped(sc, 60, seed=3)
+    L = model.leads
+    sql = L.open_in(Stage.SQL)
+    assert len(sql) > 0
+    model._hours_due[:] = 0.0
+    model.count_deals()
+    to_go = L.close_day[sql] - model.day
+    w = sc.work
+    for ae in model.aes:
+        mine = L.ae[sql] == ae.unique_id
+        need = np.where(to_go[mine] <= w.negotiation_days, 1.1, 0.3).sum()
+        assert ae.late_need_hours + ae.other_need_hours == pytest.approx(need)
+    halfway = L.sql_day[sql] + (L.close_day[sql] - L.sql_day[sql]) // 2 == model.day
+    expected = 5.0 * np.bincount(L.ae[sql][halfway], minlength=len(model._hours_due))
+    np.testing.assert_allclose(model._hours_due, expected)
+
+
+def test_heavier_deal_work_leaves_aes_fewer_hours_for_leads(small):
+    """More hours per deal stage means AEs have less time for leads and prospecting: fewer
+    AE-sourced opportunities (the capacity binds)."""
+    light = small("separate_targets", {"work.proposal_hours": 0.0, "work.negotiation_hours_per_day": 0.0, "work.deal_hours_per_day": 0.05})
+    heavy = small("separate_targets", {"work.proposal_hours": 20.0, "work.negotiation_hours_per_day": 3.0, "work.deal_hours_per_day": 1.5})
+    assert mean_summary(heavy, "sqls", days=126) < mean_summary(light, "sqls", days=126)

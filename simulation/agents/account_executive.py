@@ -11,7 +11,8 @@ Decision rules (the same in every design):
   shared-revenue weight of the AE's pay (a team component makes marketing's leads worth
   more to the AE). Hours left after deals and leads go to self-sourcing (prospecting).
 * **Load.** ``work.ae_admin_share`` of the day goes to internal work; discovery meetings
-  and qualification calls take hours from the next day.
+  and qualification calls take hours from the next day; an open deal needs hours each day
+  by its stage (more in negotiation) and a proposal once (``OrgModel.count_deals``).
 * **Feedback.** Feedback on a rejected, recycled or lost marketing lead costs time; it is
   given with a probability that rises with its benefit to the AE (shared revenue weight,
   a feedback routine, a recent joint meeting) and falls with time pressure.
@@ -64,6 +65,8 @@ class AccountExecutive(Person):
         self.open_deals = 0
         self.late_deals = 0
         self.deal_hours = 0.0
+        self.late_need_hours = 0.0
+        self.other_need_hours = 0.0
         self.lead_hours = 0.0
         self.attention_late = 1.0
         self.attention_other = 1.0
@@ -126,9 +129,8 @@ class AccountExecutive(Person):
         admin = 1.0 - model.settings.work.ae_admin_share
         hours = max(0.0, self.available_hours() * admin - model.meeting_hours_today)
         self.capacity_hours = hours
-        per_deal = model.settings.work.deal_hours_per_day
-        need = self.late_deals * per_deal
-        other_need = (self.open_deals - self.late_deals) * per_deal
+        need = self.late_need_hours  # deal hours by stage (``OrgModel.count_deals``)
+        other_need = self.other_need_hours
         boost = model.settings.behaviour.quarter_end_deal_boost if (self.at_quarter_end() and self.quota_gap() > 0) else 1.0
         late_hours = min(hours, need * boost)
         other_hours = min(hours - late_hours, other_need)
