@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import __version__
-from ..comparison import Comparison, check_run_count, check_unique_names, compare, write_designs
+from ..comparison import Comparison, check_unique_names, compare, write_designs
 from ..errors import OrgsimError
 from ..experiments.runner import DEFAULT_RUN_TIMEOUT, _exit_with_parent, _stop_workers, default_workers
 from ..output import write_results
@@ -68,6 +68,8 @@ class CompareJob:
     result: Comparison | None = field(default=None, repr=False)
     _cancel: threading.Event = field(default_factory=threading.Event, repr=False)
     _pool: ProcessPoolExecutor | None = field(default=None, repr=False)
+    _owns_pool: bool = field(default=True, repr=False)
+    stopped_pool: ProcessPoolExecutor | None = field(default=None, repr=False)
     _thread: threading.Thread | None = field(default=None, repr=False)
 
     @property
@@ -83,7 +85,10 @@ class CompareJob:
     def fraction(self) -> float:
         return self.done / self.total if self.total else 0.0
 
-    def start(self) -> CompareJob:
+    def start(self, pool: ProcessPoolExecutor | None = None) -> CompareJob:
+        """Run in a background thread, on ``pool`` (kept warm by the session) or a pool of its own."""
+        if pool is not None:
+            self._pool, self._owns_pool = pool, False
         self._thread = threading.Thread(target=self._run, name=f"orgsim-dashboard-job-{self.number}", daemon=True)
         self._thread.start()
         return self
@@ -101,6 +106,7 @@ class CompareJob:
         self._cancel.set()
         pool = self._pool
         if pool is not None:
+            self.stopped_pool = pool
             _stop_workers(pool)
 
     def _progress(self, done: int, total: int) -> None:
@@ -110,14 +116,8 @@ class CompareJob:
 
     def _run(self) -> None:
         self.total = len(self.designs) * self.replications
-        # Spawned workers, ending when the server dies: as orgsim compare's pool
-        # (simulation.experiments.runner.open_executor), but owned here so Cancel can stop it.
-        self._pool = ProcessPoolExecutor(
-            max_workers=max(1, min(self.workers, self.total)),
-            mp_context=multiprocessing.get_context("spawn"),
-            initializer=_exit_with_parent,
-            initargs=(os.getpid(),),
-        )
+        if self._pool is None:
+            self._pool = new_pool(self.workers)
         try:
             self.result = compare(
                 self.designs, replications=self.replications, seed=self.seed, days=self.days, baseline=self.baseline,
@@ -135,15 +135,17 @@ class CompareJob:
                 first = self.result.failures["error"].iloc[0]
                 self.error = f"{self.failed_runs} of {len(self.result.runs)} runs failed (the others are shown): {first}"
             self.status = "done"
-        except Cancelled:
-            self.status = "cancelled"
-            self.error = f"cancelled after {self.done} of {self.total} runs; nothing was kept"
-            shutil.rmtree(self.folder, ignore_errors=True)
         except Exception as exc:  # a failed job shows its error; the session and its other jobs go on
+            if self._cancel.is_set():  # Cancelled, or what stopping the pool raised in the runs
+                self.status = "cancelled"
+                self.error = f"cancelled after {self.done} of {self.total} runs; nothing was kept"
+                shutil.rmtree(self.folder, ignore_errors=True)
+                return
             self.status = "failed"
             self.error = f"{type(exc).__name__}: {exc}".splitlines()[0] if not isinstance(exc, OrgsimError) else str(exc)
         finally:
-            self._pool.shutdown(wait=False, cancel_futures=True)
+            if self._cancel.is_set() or self._owns_pool:
+                self._pool.shutdown(wait=False, cancel_futures=True)
             self._pool = None
             self.seconds = time.monotonic() - self.started
 
@@ -157,12 +159,30 @@ class CompareJob:
         write_explain_json(explanations, self.result.baseline, self.folder / "explain.json")
 
 
+def new_pool(workers: int) -> ProcessPoolExecutor:
+    """Spawned worker processes that end when the server dies, as ``orgsim compare``'s pool
+    (:func:`simulation.experiments.runner.open_executor`), but owned here so Cancel can stop it."""
+    pool = ProcessPoolExecutor(
+        max_workers=max(1, workers), mp_context=multiprocessing.get_context("spawn"),
+        initializer=_exit_with_parent, initargs=(os.getpid(),),
+    )
+    for _ in range(max(1, workers)):  # start the workers and import the model now, not on Run
+        pool.submit(_warm)
+    return pool
+
+
+def _warm() -> None:
+    import simulation.runner  # noqa: F401
+
+
 def write_compare_folder(
     out: Path, result: Comparison, designs: list[Scenario], seed: int, days: int | None, replications: int, explain: bool = False
 ) -> Path:
-    """Write a comparison as ``orgsim compare --out OUT`` does: frames, meta.json, designs/, charts/."""
+    """Write a comparison as ``orgsim compare --out OUT`` does: frames, meta.json, designs/.
+
+    The charts are drawn for the page first; ``charts/`` (PNG and SVG) is written when the
+    folder is downloaded (:meth:`ResultsView.zip_bytes`), so Run reaches the charts sooner."""
     from ..experiments.analysis import cumulative_by_quarter
-    from .results import ResultsView
 
     meta = {
         "command": "compare",
@@ -183,7 +203,6 @@ def write_compare_folder(
             frames["cumulative"], frames["crossover"] = cumulative_by_quarter(ok_daily, result.baseline)
     write_results(out, frames, meta)
     write_designs(out, designs)
-    ResultsView.open(out).chart_images(write_to=out / "charts")
     return out
 
 
@@ -194,6 +213,17 @@ class Session:
         self.folder = Path(tempfile.mkdtemp(prefix="session-", dir=root))
         self.jobs: list[CompareJob] = []
         self._numbers = itertools.count(1)
+        self._pool: ProcessPoolExecutor | None = None
+        self.workers = default_workers()
+
+    def pool(self) -> ProcessPoolExecutor:
+        """The session's worker processes, started on first use and kept warm between runs
+        (a cancelled run terminates them; the next run starts new ones)."""
+        if self._pool is None or getattr(self._pool, "_broken", False) or any(j.stopped_pool is self._pool for j in self.jobs):
+            if self._pool is not None:
+                self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool = new_pool(self.workers)
+        return self._pool
 
     def submit(
         self,
@@ -213,15 +243,25 @@ class Session:
             raise OrgsimError(f"baseline {baseline!r}: pick one of the designs ({', '.join(s.name for s in designs)})")
         if replications < 2:
             raise OrgsimError(f"replications = {replications}: must be at least 2 (an interval needs two runs)")
-        check_run_count(len(designs), replications, MAX_DASHBOARD_RUNS)
+        total = len(designs) * replications
+        if total > MAX_DASHBOARD_RUNS:
+            raise OrgsimError(
+                f"{len(designs)} designs x {replications} replications = {total} runs; the dashboard runs at most "
+                f"{MAX_DASHBOARD_RUNS} (use fewer replications, or orgsim compare --max-runs {total})"
+            )
         number = next(self._numbers)
         job = CompareJob(number, list(designs), baseline, replications, seed, days, self.folder / f"compare-{number}", explain)
-        if workers is not None:
-            job.workers = workers
+        job.workers = workers or self.workers
         self.jobs.append(job)
-        return job.start()
+        if any(not j.finished for j in self.jobs[:-1]):  # runs side by side: its own pool, not the busy one
+            return job.start()
+        return job.start(self.pool())
 
     def close(self) -> None:
         for job in self.jobs:
             job.cancel()
+        if self._pool is not None:
+            _stop_workers(self._pool)
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool = None
         shutil.rmtree(self.folder, ignore_errors=True)

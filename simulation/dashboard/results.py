@@ -150,8 +150,11 @@ class ResultsView:
             return runs.iloc[0:0]
         return runs.loc[runs["status"] == "failed", [c for c in ("scenario", "replication", "seed", "error") if c in runs]]
 
-    def zip_bytes(self) -> bytes:
-        """The whole results folder as a zip (its folder name at the top)."""
+    def zip_bytes(self, write_charts: bool = False) -> bytes:
+        """The whole results folder as a zip (its folder name at the top); with ``write_charts``,
+        the charts are first written into ``charts/`` (PNG and SVG) as ``orgsim compare`` writes them."""
+        if write_charts and not (self.folder / "charts").exists():
+            self.chart_images(write_to=self.folder / "charts")
         buffer = io.BytesIO()
         root = self.folder
         with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
