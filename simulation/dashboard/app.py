@@ -79,27 +79,34 @@ def ComparePage(session: Session):
     version, set_version = solara.use_state(0)  # bumped when a job finishes
 
     def change(i: int):
-        return lambda d: set_designs([d if k == i else x for k, x in enumerate(designs)])
+        def update(edit):
+            set_run_error("")
+            set_designs(lambda ds: [edit(x) if k == i else x for k, x in enumerate(ds)])
+
+        return update
 
     def remove(i: int):
-        return lambda: set_designs([x for k, x in enumerate(designs) if k != i])
+        return lambda: set_designs(lambda ds: [x for k, x in enumerate(ds) if k != i])
 
-    names = []
-    for d in designs:
+    names, problems = [], []
+    for i, d in enumerate(designs):
         try:
             names.append(design_choice(d).build().name)
-        except OrgsimError:
+        except OrgsimError as exc:
             names.append(None)
+            problems.append(f"design {i + 1}: {exc}")
     valid_names = [n for n in names if n]
     reps_value, reps_error = _whole(replications, "replications", 2)
     seed_value, seed_error = _whole(seed, "seed", 0)
     days_value, days_error = check_horizon(days) if days.strip() else (None, None)
 
+    problems += [e for e in (reps_error, seed_error, days_error) if e]
+
     def run():
         set_run_error("")
         try:
-            if reps_error or seed_error or days_error:
-                raise OrgsimError(reps_error or seed_error or days_error)
+            if problems:
+                raise OrgsimError(problems[0])
             scenarios = [design_choice(d).build() for d in designs]
             base = baseline if baseline in {s.name for s in scenarios} else scenarios[-1].name
             job = session.submit(scenarios, base, reps_value, seed_value, days_value, explain)
@@ -130,7 +137,8 @@ def ComparePage(session: Session):
                 solara.Checkbox(label="explain the differences by lever group (orgsim explain: more runs)", value=explain,
                                 on_value=set_explain)
                 solara.Button("Run", on_click=run, color="primary", classes=["orgsim-run"])
-                ErrorLine(run_error, ["orgsim-run-error"])
+                # what stops a run, live (each widget shows its own line too), or why the last Run was refused
+                ErrorLine(run_error or (problems[0] if problems else None), ["orgsim-run-error"])
         with solara.Column():
             RunsPanel(session, shown, set_shown, version, lambda: set_version(lambda v: v + 1))
 

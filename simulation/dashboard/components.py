@@ -128,14 +128,16 @@ def design_choice(design: dict[str, Any]) -> DesignChoice:
 
 
 @solara.component
-def DesignEditor(index: int, design: dict[str, Any], on_change: Callable[[dict[str, Any]], None], on_remove: Callable[[], None] | None):
+def DesignEditor(index: int, design: dict[str, Any], on_change: Callable[[Callable[[dict], dict]], None], on_remove: Callable[[], None] | None):
     """Pick a preset or a scenario file, name the design, and change its levers."""
 
+    # Updates are functions of the latest state, not of this render's: two quick edits in a
+    # row (type, Enter, type, Enter) must both be kept.
     def update(**changes):
-        on_change({**design, **changes})
+        on_change(lambda d: {**d, **changes})
 
     def set_text(path: str, value: Any):
-        update(texts={**design["texts"], path: value})
+        on_change(lambda d: {**d, "texts": {**d["texts"], path: value}})
 
     base: Scenario | None = None
     source_error = None

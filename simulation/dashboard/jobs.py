@@ -125,6 +125,9 @@ class CompareJob:
             )
             if self._cancel.is_set():
                 raise Cancelled()
+            failures = self.result.failures
+            if len(failures) == len(self.result.runs):
+                raise OrgsimError(f"every run failed, nothing to show: {failures['error'].iloc[0]}")
             self.status = "writing"
             write_compare_folder(self.folder, self.result, self.designs, self.seed, self.days, self.replications, self.explain)
             self.failed_runs = len(self.result.failures)
