@@ -212,11 +212,15 @@ def WatchPage():
     def play(cancel: threading.Event):
         import time
 
+        # A day at a time, with the page redrawn about twice a second (a redraw costs more than a day).
+        shown = time.monotonic()
         while playing and watched is not None and watched.day < watched.horizon and not cancel.is_set():
             with lock:
                 watched.step(1)
-            set_tick(lambda t: t + 1)
-            time.sleep(0.05)
+            if time.monotonic() - shown > 0.5:
+                set_tick(lambda t: t + 1)
+                shown = time.monotonic()
+        set_tick(lambda t: t + 1)
         if watched is not None and watched.day >= watched.horizon:
             set_playing(False)
 

@@ -72,16 +72,14 @@ def _value_of(scenario: Scenario, path: str) -> Any:
 
 
 def parsed_overrides(base: Scenario, texts: dict[str, Any]) -> dict[str, Any]:
-    """The lever changes the user typed that parse and differ from the base design."""
+    """The lever changes the user typed that are allowed on their own and differ from the base
+    design (a value out of range is left out, so it is reported beside its own widget only)."""
     out = {}
     for section in lever_sections():
         for spec in section.fields:
             if spec.path in texts:
-                try:
-                    value = spec.parse(texts[spec.path])
-                except OrgsimError:
-                    continue
-                if value != _value_of(base, spec.path):
+                value, error = check_lever(base, spec, texts[spec.path])
+                if error is None and value != _value_of(base, spec.path):
                     out[spec.path] = value
     return out
 

@@ -13,6 +13,7 @@ without a browser.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from dataclasses import dataclass
@@ -168,9 +169,10 @@ class LeverSection:
     fields: tuple[LeverField, ...]
 
 
-def lever_sections(groups: tuple[LeverGroup, ...] = LEVER_GROUPS) -> list[LeverSection]:
+@functools.cache
+def lever_sections(groups: tuple[LeverGroup, ...] = LEVER_GROUPS) -> tuple[LeverSection, ...]:
     """Every named lever group with its fields' widget specifications (what a design may change)."""
-    return [LeverSection(g.name, g.label, tuple(_field_spec(p) for p in group_fields(g))) for g in groups]
+    return tuple(LeverSection(g.name, g.label, tuple(_field_spec(p) for p in group_fields(g))) for g in groups)
 
 
 def horizon_field() -> LeverField:
