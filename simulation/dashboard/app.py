@@ -224,7 +224,7 @@ def WatchPage():
         if watched is not None and watched.day >= watched.horizon:
             set_playing(False)
 
-    solara.use_thread(play, dependencies=[playing, watched])
+    solara.use_thread(play, dependencies=[playing, watched], intrusive_cancel=False)  # never stopped mid-day
 
     solara.Markdown("### Watch one run\nOne run of a design, day by day, as `orgsim run` simulates it (same design and seed: the same days).")
     with solara.Row():

@@ -183,7 +183,13 @@ def JobProgress(job: CompareJob, on_finished: Callable[[], None]):
         if not cancel.is_set():
             on_finished()
 
-    solara.use_thread(poll, dependencies=[job.number])
+    solara.use_thread(poll, dependencies=[job.number], intrusive_cancel=False)
+
+    def finished_when_drawn():  # a redraw that finds the job finished hands over too (never stuck on the bar)
+        if job.finished:
+            on_finished()
+
+    solara.use_effect(finished_when_drawn, [job.finished])
     with solara.Column(classes=["orgsim-progress"]):
         solara.ProgressLinear(value=100 * job.fraction if job.status == "running" else True)
         phase = {"running": f"{job.done} of {job.total} runs", "writing": "writing the results folder", "explaining": "explaining the differences"}
