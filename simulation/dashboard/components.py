@@ -160,9 +160,11 @@ def DesignEditor(index: int, design: dict[str, Any], on_change: Callable[[Callab
         else:
             ErrorLine(source_error)
         if base is not None:
-            solara.Text(base.description, style={"font-size": "0.85em", "color": "#444"})
-            if overrides:
-                solara.Text("changed: " + ", ".join(f"{p} = {v}" for p, v in overrides.items()), style={"font-size": "0.85em"})
+            with solara.Column(gap="2px"):
+                solara.Text(base.description, style={"font-size": "0.85em", "color": "#444"})
+                if overrides:
+                    solara.Text("changed: " + ", ".join(f"{p} = {v}" for p, v in overrides.items()),
+                                style={"font-size": "0.85em", "font-weight": "bold"})
             with solara.Details(summary="Levers", expand=index == 0):
                 for section in lever_sections():
                     LeverSectionPanel(section, base, design["texts"], set_text)
