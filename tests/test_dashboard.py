@@ -169,8 +169,12 @@ def test_cancel_stops_the_runs_and_keeps_the_other_jobs(session, finished):
     assert job.status == "cancelled" and job.done < 40
     assert "cancelled after" in job.error and not job.folder.exists()
     assert finished[0].status == "done" and finished[0].folder.exists()
-    again = session.submit(_designs(), "separate_targets", replications=2, days=20)  # a fresh pool after a cancel
+    # a fresh pool after a cancel; and orgsim explain's sentences when asked for
+    again = session.submit(_designs(), "separate_targets", replications=2, days=20, explain=True)
     assert again.wait(120) and again.status == "done", again.error
+    assert (again.folder / "explain.json").exists()
+    explained = {m.design: m.explained for m in ResultsView.open(again.folder).mechanisms()}
+    assert explained["sla_4h"][0].startswith("Bookings:") and explained["separate_targets"] == ()
 
 
 def test_a_failed_job_shows_its_error_and_the_session_goes_on(session, finished, tmp_path):
@@ -246,6 +250,20 @@ def test_the_lever_editor_shows_an_out_of_range_value_beside_its_widget():
     assert touch.error is False
     rc.find(v.Html, children=["changed: sla.first_touch_hours = 4.0, sdr.headcount = 12"]).assert_single()
     rc.close()
+
+
+def test_a_results_folder_given_on_start_is_shown_and_a_bad_one_is_refused(finished, session, tmp_path, capsys):
+    import ipywidgets
+
+    from simulation.cli import main
+    from simulation.dashboard.app import ResultsFolderPage
+
+    box, rc = solara.render(ResultsFolderPage(session, str(finished[0].folder)), handle_error=False)
+    images = rc.find(ipywidgets.Image)
+    assert len(images) >= 5 and all(bytes(w.value[:4]) == b"\x89PNG" for w in images.widgets)  # the charts, no rerun
+    rc.close()
+    assert main(["dashboard", "--results", str(tmp_path / "missing"), "--no-browser"]) == 2  # before any server starts
+    assert capsys.readouterr().err.strip() == f"orgsim: {tmp_path / 'missing'}: no such results folder"
 
 
 def test_the_dashboard_command_without_solara_names_the_extra(tmp_path):
