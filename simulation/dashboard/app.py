@@ -29,7 +29,7 @@ from .components import (
     new_design,
     watch_figure,
 )
-from .fields import check_horizon, check_lever, field_spec, load_source
+from .fields import check_horizon, field_spec, load_source
 from .jobs import Session
 from .results import ResultsView
 from .watch import WatchedRun
@@ -312,4 +312,4 @@ def Page():
                 ResultsFolderPage(session, results)
 
 
-__all__ = ["Page", "check_lever"]
+__all__ = ["Page"]

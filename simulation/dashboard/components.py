@@ -18,9 +18,8 @@ from .. import plots
 from ..errors import OrgsimError
 from ..scenario import PRESETS, Scenario
 from .fields import DesignChoice, LeverField, LeverSection, check_lever, default_name, lever_sections, load_source
-from .jobs import CompareJob, Session
+from .jobs import CompareJob
 from .results import ResultsView
-from .watch import WatchedRun
 
 FILE_CHOICE = "a scenario file..."
 ERROR_STYLE = {"color": "#b00020", "font-size": "0.9em"}
