@@ -878,6 +878,9 @@ def _add_fit_command(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--seed", type=_seed, default=0, help="root seed (default 0)")
     p.add_argument("--workers", type=_positive, default=None, help="worker processes (default: all cores)")
     p.add_argument("--allow-unmatched-deals", action="store_true", help="fit without the deals whose lead id matches no lead")
+    p.add_argument("--parameters", default=None, metavar="P1,P2",
+                   help="behavioural parameters to fit, comma-separated (default: all four that observed figures identify: "
+                        "behaviour.accept_bar, behaviour.min_task_yield, behaviour.win_intercept, behaviour.no_decision_base)")
     p.add_argument("--quiet", action="store_true", help="no progress on stderr")
 
 
@@ -901,7 +904,8 @@ def cmd_fit(args: argparse.Namespace) -> int:
 
     try:
         result = fit(args.source, out, design=args.design, replications=args.replications, budget=args.budget, seed=args.seed,
-                     workers=workers, allow_unmatched_deals=args.allow_unmatched_deals, log=log)
+                     workers=workers, allow_unmatched_deals=args.allow_unmatched_deals, log=log,
+                     parameters=[p.strip() for p in args.parameters.split(",") if p.strip()] if args.parameters else None)
     finally:
         if bar is not None:
             bar.close()

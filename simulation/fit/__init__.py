@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from .fitting import DEFAULT_BUDGET, DEFAULT_REPLICATIONS, DEFAULT_SEED, FitResult, fit_company, observe_company
+from .fitting import DEFAULT_BUDGET, DEFAULT_CHECK_REPLICATIONS, DEFAULT_REPLICATIONS, DEFAULT_SEED, FitResult, fit_company, observe_company
 from .mapping import Company, read_source
 from .observed import ObservedFunnel, export_run, observe_funnel
 
@@ -37,6 +37,8 @@ def fit(
     workers: int = 1,
     allow_unmatched_deals: bool = False,
     log: Callable[[str], None] | None = None,
+    parameters: list[str] | None = None,
+    check_replications: int | None = None,
 ) -> CompanyFit:
     """Read a mapping or funnel file, compute the observed funnel, fit the as-is and write ``out``.
 
@@ -53,8 +55,10 @@ def fit(
     company = read_source(source, allow_unmatched_deals=allow_unmatched_deals)
     observed = observe_company(company)
     result = fit_company(company, observed, design=design, replications=replications, budget=budget, seed=seed,
-                         workers=workers, log=log)
-    meta = {"source": str(Path(source)), "design": design, "replications": replications, "budget": budget, "seed": seed}
+                         workers=workers, log=log, parameters=parameters,
+                         check_replications=check_replications or DEFAULT_CHECK_REPLICATIONS)
+    meta = {"source": str(Path(source)), "design": design, "replications": replications, "budget": budget, "seed": seed,
+            "parameters": list(result.fitted["parameter"]), "check_replications": result.check_replications}
     files = write_fit(out, result, company, observed, meta)
     return CompanyFit(company, observed, result, files)
 

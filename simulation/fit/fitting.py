@@ -26,8 +26,10 @@ begins) and then cover the export's span.
 response surface over all candidates; a parameter's 95% interval is the range of its values
 over the points (20,000 uniform on the search box) whose predicted ``sum z^2`` is within 3.84
 of the best (a profile-likelihood interval, chi-squared with one degree of freedom), with
-``z = (predicted - observed) / sqrt(sigma_observed^2 + sigma_simulated^2)``: the observed
-figure's interval and the finalists' simulation noise both widen it. An interval covering most
+``z = (predicted - observed) / sqrt(sigma_observed^2 + sigma_run^2 (1 + 1/replications))``:
+the observed figure's binomial (or stated) uncertainty, the run-to-run spread of the figure
+(the export is one realisation of the company: one run's standard deviation, from the
+finalists' runs) and the candidates' own noise all widen it. An interval covering most
 of the search range means the data do not pin that parameter down.
 """
 
@@ -67,10 +69,25 @@ PINNED_BY: dict[str, tuple[str, ...]] = {
 """The observed figures that identify each fitted parameter; without one of them it is left at its default."""
 
 FIT_WEIGHTS: dict[str, float] = {
-    "mql_acceptance": 1.0, "mql_to_sal": 0.5, "mql_first_touched": 1.0, "speed_to_lead_hours_median": 0.5,
+    "mql_acceptance": 1.0, "mql_to_sal": 1.0, "mql_first_touched": 1.0, "speed_to_lead_hours_median": 1.0,
     "win_rate": 1.0, "no_decision_share": 1.0,
 }
-"""Fit figures and their weights in the objective; every other observed figure is checked, not fitted."""
+"""Figures that may be fitted, and their weights. Each fitted parameter is fitted to the *first* of
+its :data:`PINNED_BY` figures that is observed, and only that one: the others measure the same
+behaviour again (MQL-to-SAL repeats acceptance, speed to lead repeats first touches), and counting
+one piece of evidence twice would make the fitted values look better pinned down than they are.
+Every other observed figure is checked, not fitted."""
+
+
+def fit_figures(observed_names, parameters) -> list[str]:
+    """The figure each fitted parameter is fitted to (see :data:`FIT_WEIGHTS`)."""
+    chosen = []
+    for p in parameters:
+        first = next((f for f in PINNED_BY[p] if f in observed_names), None)
+        if first is not None:
+            chosen.append(first)
+    return chosen
+
 
 DEFAULT_BUDGET = 24
 DEFAULT_REPLICATIONS = 2
@@ -186,7 +203,8 @@ def _spec(company: Company) -> CompanySpec:
     return CompanySpec(entry, int(company.windows["lead_days"]), int(company.windows["deal_days"]), lead_cols, deal_cols)
 
 
-def _targets(observed: ObservedFunnel, design: str, spec: CompanySpec, names: list[str], funnel: bool, source: str) -> TargetSet:
+def _targets(observed: ObservedFunnel, design: str, spec: CompanySpec, names: list[str], funnel: bool, source: str,
+             fitted: list[str]) -> TargetSet:
     targets = []
     for name in names:
         fig = observed.figures[name]
@@ -195,7 +213,7 @@ def _targets(observed: ObservedFunnel, design: str, spec: CompanySpec, names: li
             name=name, title=fig.title, published=fig.value, low=low, high=high, unit=fig.unit, source=source, tag="data",
             tolerance="the observed 95% interval (at least +-5%)", design=design, measure="company_figure",
             args={"name": name, "spec": spec}, period="the export's span after a warm-up quarter", kind="emergent",
-            use="fit" if name in FIT_WEIGHTS else "check", weight=FIT_WEIGHTS.get(name, 1.0),
+            use="fit" if name in fitted else "check", weight=FIT_WEIGHTS.get(name, 1.0),
         ))
     return TargetSet(tuple(targets), WARMUP_DAYS, {}, source)
 
@@ -220,11 +238,14 @@ def fit_company(
     log: Callable[[str], None] | None = None,
     executor=None,
     check_replications: int = DEFAULT_CHECK_REPLICATIONS,
+    parameters: list[str] | None = None,
 ) -> FitResult:
     """Set the structural inputs from the data, fit the behavioural ones, and measure the fit.
 
-    See the module docstring. ``budget`` candidates x ``replications`` runs, plus the pilot and
-    the finalists' reruns (as :func:`simulation.calibrate.calibrate`).
+    See the module docstring. ``budget`` candidates x ``replications`` runs, plus two pilots, the
+    finalists' reruns (as :func:`simulation.calibrate.calibrate`) and ``check_replications`` runs
+    of the fitted as-is on fresh seeds. ``parameters``: the dotted paths to fit (default: all of
+    :data:`FIT_PARAMETERS` that an observed figure identifies).
     """
     if design not in PRESETS:
         raise OrgsimError(f"--design = {design!r}: not a preset; allowed: {', '.join(PRESETS)}")
@@ -237,7 +258,12 @@ def fit_company(
     base = load_scenario(design)
     names = [n for n in observed.figures if n in TITLES]
     source = str(company.source)
-    targets = _targets(observed, design, spec, names, funnel, source)
+    chosen = list(FIT_PARAMETERS) if parameters is None else list(parameters)
+    unknown = [p for p in chosen if p not in FIT_PARAMETERS]
+    if unknown:
+        raise OrgsimError(f"--parameters: {unknown[0]}: not a fitted parameter; allowed: {', '.join(FIT_PARAMETERS)}")
+    fit_names = fit_figures(observed.figures, chosen)
+    targets = _targets(observed, design, spec, names, funnel, source, fit_names)
     seeds = replication_seeds(seed, replications)
     notes: list[str] = []
 
@@ -267,21 +293,20 @@ def fit_company(
             how = f"{seg} figure" if use is fig else "all-segment figure (no segment breakdown)"
             set_from_data[f"{path}.{seg}"] = f"{value:g} (scaled so the simulated median matches the observed {how})"
     # ------------------------------------------------------------------ behavioural parameters
-    fit_names = [n for n in FIT_WEIGHTS if n in observed.figures]
-    parameters = {p: FIT_PARAMETERS[p] for p, figs in PINNED_BY.items() if any(f in fit_names for f in figs)}
-    skipped = [p for p in FIT_PARAMETERS if p not in parameters]
-    for p in skipped:
-        notes.append(f"{p} left at its default: none of {', '.join(PINNED_BY[p])} is observed")
+    search = {p: FIT_PARAMETERS[p] for p in chosen if any(f in fit_names for f in PINNED_BY[p])}
+    for p in chosen:
+        if p not in search:
+            notes.append(f"{p} left at its default: none of {', '.join(PINNED_BY[p])} is observed")
     calibration = None
     fitted = pd.DataFrame(columns=["parameter", "value", "ci_low", "ci_high", "search_low", "search_high", "pinned_down", "by"])
-    if parameters:
-        if budget < 2 * len(parameters) + 2:
-            raise OrgsimError(f"--budget = {budget}: must be at least {2 * len(parameters) + 2} to fit {len(parameters)} parameters")
-        fit_set = TargetSet(targets.targets, WARMUP_DAYS, parameters, source)
+    if search:
+        if budget < 2 * len(search) + 2:
+            raise OrgsimError(f"--budget = {budget}: must be at least {2 * len(search) + 2} to fit {len(search)} parameters")
+        fit_set = TargetSet(targets.targets, WARMUP_DAYS, search, source)
         calibration = calibrate(fit_set, budget=budget, replications=replications, seed=seed, workers=workers,
                                 executor=executor, log=log, overrides=overrides)
         overrides.update(calibration.parameters)
-        fitted = _uncertainty(calibration, fit_set, observed, parameters)
+        fitted = _uncertainty(calibration, fit_set, observed, search)
     # ------------------------------------------------------------------ the fitted as-is, measured on fresh seeds
     check_seeds = replication_seeds(seed + 1, check_replications)
     log(f"checking the fitted as-is on {len(check_seeds)} fresh seeds")
@@ -289,7 +314,7 @@ def fit_company(
     table = _fit_table(observed, targets, runs)
     company_overrides = {k: v for k, v in overrides.items() if k != "horizon_days"}
     scenario = base.with_overrides(company_overrides, "fit")
-    defaults = [p for p in FIT_PARAMETERS if p not in parameters]
+    defaults = [p for p in FIT_PARAMETERS if p not in search]
     return FitResult(design, scenario, company_overrides, set_from_data, fitted, defaults, table, calibration, horizon, seed,
                      replications, budget, check_replications, notes)
 
@@ -386,8 +411,11 @@ def _uncertainty(cal: Calibration, targets: TargetSet, observed: ObservedFunnel,
         s = 0.0
         if r is not None and math.isfinite(r["ci_low"]) and math.isfinite(r["ci_high"]) and r["n"] >= 2:
             s = (r["ci_high"] - r["ci_low"]) / (2 * stats.t.ppf(0.975, r["n"] - 1)) * math.sqrt(r["n"])  # one run's sd
-            s /= math.sqrt(max(int(hist["replications"].max()), 1))  # a candidate's mean
-        sigma.append(math.sqrt(o**2 + s**2) or 1e-9)
+        # The export is one realisation of the company: its figure varies around the model's expectation
+        # by one run's sd (beyond the binomial noise of its leads), and the surface's mean carries the
+        # candidates' own simulation noise.
+        reps = max(int(hist["replications"].min()), 1)
+        sigma.append(math.sqrt(o**2 + s**2 * (1 + 1 / reps)) or 1e-9)
     sigma = np.array(sigma)
     obs = np.array([t.published for t in fit_targets])
     rng = np.random.default_rng(cal.seed)
@@ -402,7 +430,7 @@ def _uncertainty(cal: Calibration, targets: TargetSet, observed: ObservedFunnel,
         hi = low + keep[:, i].max() * (high - low)
         rows.append({"parameter": p, "value": cal.parameters[p], "ci_low": float(lo), "ci_high": float(hi),
                      "search_low": low, "search_high": high, "pinned_down": bool((hi - lo) < 0.5 * (high - low)),
-                     "by": ", ".join(f for f in PINNED_BY[p] if f in observed.figures)})
+                     "by": next(f for f in PINNED_BY[p] if f in observed.figures)})
     return pd.DataFrame(rows)
 
 
