@@ -412,7 +412,7 @@ def _read_deals(mapping: Path, spec: dict[str, Any], notes: list[str]) -> tuple[
         outcome = pd.Series("won", index=frame.index)
         notes.append("deals: no outcome column: every row is taken as a won deal; win, loss and no-decision rates are not observed")
     out["outcome"] = outcome.astype("string")
-    decided_open = (out["outcome"] != "open") & out["closed"].isna() & ("closed" in frame)
+    decided_open = (out["outcome"] != "open") & out["closed"].isna() & ("closed" in frame) & ("outcome" in frame)
     if decided_open.any():
         first = int(np.flatnonzero(decided_open.to_numpy())[0])
         raise OrgsimError(f"{table}: {int(decided_open.sum())} decided deal(s) have no close date in {columns['closed']!r}; first at row {first + 2}")
