@@ -14,6 +14,7 @@ from pathlib import Path
 
 from .fitting import DEFAULT_BUDGET, DEFAULT_CHECK_REPLICATIONS, DEFAULT_REPLICATIONS, DEFAULT_SEED, FitResult, fit_company, observe_company
 from .mapping import Company, read_source
+from .report import fit_chart, monthly_chart
 from .observed import ObservedFunnel, export_run, observe_funnel
 
 
@@ -63,4 +64,4 @@ def fit(
     return CompanyFit(company, observed, result, files)
 
 
-__all__ = ["CompanyFit", "export_run", "fit", "observe_funnel", "read_source"]
+__all__ = ["CompanyFit", "fit_chart", "monthly_chart", "export_run", "fit", "observe_company", "observe_funnel", "read_source"]
