@@ -771,6 +771,16 @@ def load_scenario(spec: str | Path) -> Scenario:
     return build_scenario(data, source, base_dir=path.parent)
 
 
+ROADMAP_DIR = PRESET_DIR / "roadmaps"
+
+
+def roadmap_descriptions() -> dict[str, tuple[Path, str]]:
+    """The shipped roadmaps: name -> (file, one-line description)."""
+    if not ROADMAP_DIR.is_dir():
+        return {}
+    return {p.stem: (p, load_scenario(p).description) for p in sorted(ROADMAP_DIR.glob("*.yaml"))}
+
+
 def preset_descriptions() -> dict[str, str]:
     """Each preset's one-line description, from its YAML ``description`` field."""
     return {name: load_scenario(preset_path(name)).description for name in PRESETS}
