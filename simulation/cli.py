@@ -29,6 +29,7 @@ EXIT_USER_ERROR = 2
 UNITS = {
     "bookings": "USD",
     "pipeline_created": "USD",
+    "total_cost": "USD",
     "cac": "USD",
     "median_speed_to_lead_hours": "hours",
     "mqls": "leads",
