@@ -100,3 +100,23 @@ def test_the_folder_holds_a_scenario_redesigns_can_build_on(recovered):
     assert redesign.market == asis.market and redesign.behaviour == asis.behaviour
     html = (out / "report.html").read_text(encoding="utf-8")
     assert "data:image/png;base64," in html and "Set from data" in html and "could not be observed" in html
+
+
+@pytest.mark.slow
+def test_the_command_line_fits_and_prints_the_table(recovered):
+    import subprocess
+    import sys
+
+    folder, _ = recovered
+    proc = subprocess.run(
+        [sys.executable, "-m", "simulation.cli", "fit", str(folder / "mapping.yaml"), "--out", str(folder / "cli"), "--budget", "4",
+         "--replications", "1", "--workers", "1", "--parameters", "behaviour.accept_bar", "--quiet"],
+        capture_output=True, text=True,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "observed figures matched by the fitted as-is" in proc.stdout and "behaviour.accept_bar" in proc.stdout
+    assert "written to" in proc.stdout and (folder / "cli" / "company.yaml").exists()
+    assert "behaviour.min_task_yield left at its default" not in proc.stderr  # only the chosen parameter was asked for
+    again = subprocess.run([sys.executable, "-m", "simulation.cli", "fit", str(folder / "mapping.yaml"), "--out", str(folder / "cli")],
+                           capture_output=True, text=True)
+    assert again.returncode == 2 and "not empty" in again.stderr  # an existing fit is never overwritten

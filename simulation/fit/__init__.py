@@ -14,8 +14,8 @@ from pathlib import Path
 
 from .fitting import DEFAULT_BUDGET, DEFAULT_CHECK_REPLICATIONS, DEFAULT_REPLICATIONS, DEFAULT_SEED, FitResult, fit_company, observe_company
 from .mapping import Company, read_source
-from .report import fit_chart, monthly_chart
 from .observed import ObservedFunnel, export_run, observe_funnel
+from .report import fit_chart, monthly_chart
 
 
 @dataclass

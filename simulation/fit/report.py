@@ -184,6 +184,9 @@ def write_fit(out: Path, result: FitResult, company: Company, observed: Observed
     check_out_dir(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}-", dir=out.parent))
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o777 & ~umask)  # a folder like any other the user makes, not mkdtemp's private 0700
     try:
         (tmp / "observed.json").write_text(json.dumps({"source": str(company.source), "notes": company.notes, **observed.to_dict()},
                                                       indent=2, default=str) + "\n", encoding="utf-8")
