@@ -271,3 +271,18 @@ def test_base_file_loops_and_missing_bases_are_one_line(tmp_path):
     (tmp_path / "d.yaml").write_text("base: slaa\n", encoding="utf-8")
     with pytest.raises(ScenarioError, match=r"unknown preset; allowed: .*or a scenario file's path"):
         load_scenario(tmp_path / "d.yaml")
+
+
+def test_a_funnel_file_becomes_figures_without_intervals_and_says_what_is_missing(tmp_path):
+    from simulation.fit import observe_company
+    from simulation.fit.fitting import _bounds
+
+    path = tmp_path / "funnel.yaml"
+    path.write_text("funnel:\n  months: 6\n  leads_per_month: 400\n  conversion: {mql_acceptance: 0.4}\n  deal_size_usd_mean: 20000\n", encoding="utf-8")
+    observed = observe_company(read_source(path))
+    assert observed.value("leads_per_month") == 400 and observed.value("deal_size_usd_mean") == 20000
+    assert np.isnan(observed.figures["mql_acceptance"].ci_low)  # stated, not measured: no interval is invented
+    assert {"win_rate", "mql_first_touched", "no_decision_share"} <= set(observed.not_observed)
+    assert observed.span["days"] == pytest.approx(6 * 365.25 / 12)
+    # the fit scores a stated figure against +-10% (shares: at least +-2 points)
+    assert _bounds(observed.figures["mql_acceptance"], funnel=True) == pytest.approx((0.36, 0.44))

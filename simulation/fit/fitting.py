@@ -277,8 +277,9 @@ def fit_company(
             overrides[path] = value
             set_from_data[path] = f"{value} ({company.headcount_basis.get(role, 'given')})"
     pilot = _scale_volume(targets, seeds, overrides, set_from_data, observed, spec, base, workers, executor, log, notes)
+    size = "deal_size_usd_median" if "deal_size_usd_median" in observed.figures else "deal_size_usd_mean"  # a funnel file may state the mean
     for kind, path, default in (("cycle_days_median", "market.sales_cycle_days", base.market.sales_cycle_days),
-                                ("deal_size_usd_median", "market.deal_size_usd", base.market.deal_size_usd)):
+                                (size, "market.deal_size_usd", base.market.deal_size_usd)):
         overall = observed.figures.get(kind)
         for seg in SEGMENTS:
             name = f"{kind}_{seg}"
@@ -291,7 +292,8 @@ def fit_company(
             value = max(value, 1.0)
             overrides[f"{path}.{seg}"] = value
             how = f"{seg} figure" if use is fig else "all-segment figure (no segment breakdown)"
-            set_from_data[f"{path}.{seg}"] = f"{value:g} (scaled so the simulated median matches the observed {how})"
+            stat = "mean" if kind.endswith("_mean") else "median"
+            set_from_data[f"{path}.{seg}"] = f"{value:g} (scaled so the simulated {stat} matches the observed {how})"
     # ------------------------------------------------------------------ behavioural parameters
     search = {p: FIT_PARAMETERS[p] for p in chosen if any(f in fit_names for f in PINNED_BY[p])}
     for p in chosen:
