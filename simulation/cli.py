@@ -29,6 +29,7 @@ EXIT_USER_ERROR = 2
 UNITS = {
     "bookings": "USD",
     "pipeline_created": "USD",
+    "total_cost": "USD",
     "cac": "USD",
     "median_speed_to_lead_hours": "hours",
     "mqls": "leads",
@@ -136,6 +137,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_explain_command(sub)
     _add_robustness_command(sub)
     _add_dashboard_command(sub)
+    _add_fit_command(sub)
     return parser
 
 
@@ -143,9 +145,16 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    width = max(len(name) for name in PRESETS)
+    from .scenario import roadmap_descriptions
+
+    roadmaps = roadmap_descriptions()
+    width = max(len(name) for name in [*PRESETS, *roadmaps])
     for name, text in preset_descriptions().items():
         print(f"{name:<{width}}  {text}")
+    if roadmaps:
+        print("\nroadmaps (a change of design part-way; run them as paths, e.g. orgsim compare PATH):")
+        for name, (path, text) in roadmaps.items():
+            print(f"{name:<{width}}  {text}\n{'':<{width}}  {path}")
     return 0
 
 
@@ -214,8 +223,15 @@ def comparison_table(result: Comparison) -> pd.DataFrame:
 def cmd_compare(args: argparse.Namespace) -> int:
     from .comparison import check_run_count, check_unique_names
 
+    from .comparison import with_starting_designs
+
     scenarios = [load_scenario(s) for s in (args.scenarios or PRESETS)]  # validate all before running
     check_unique_names([s.name for s in scenarios], list(args.scenarios or PRESETS))
+    if args.days is not None:  # a roadmap's steps must fall within the horizon --days sets
+        for s in scenarios:
+            if s.timeline:
+                s.with_overrides({"horizon_days": args.days}, f"--days {args.days} for {s.name}")
+    scenarios, _ = with_starting_designs(scenarios)  # each roadmap runs beside the design it starts from
     designs = len(scenarios)
     if args.baseline not in {s.name for s in scenarios}:
         reference = load_scenario(args.baseline)  # a preset or a file: validated before anything runs
@@ -260,6 +276,12 @@ def cmd_compare(args: argparse.Namespace) -> int:
         if len(ok_daily) and result.baseline in set(ok_daily["scenario"]):
             frames["cumulative"], crossover = cumulative_by_quarter(ok_daily, result.baseline)
             frames["crossover"] = crossover
+    if result.quarterly is not None:
+        frames["quarterly"] = result.quarterly
+    if result.roadmap_quarterly is not None:
+        frames["roadmap_quarterly"] = result.roadmap_quarterly
+        frames["payback"] = result.payback
+        meta["roadmaps"] = result.roadmaps
     write_results(out, frames, meta)
     write_designs(out, scenarios)  # OUT/designs/<name>.yaml: the report's "reproduce with" reruns them
     ok_runs = result.runs[result.runs["status"] == "ok"]
@@ -267,6 +289,10 @@ def cmd_compare(args: argparse.Namespace) -> int:
         from .plots import write_compare_charts
 
         write_compare_charts(ok_runs, result.differences, result.daily, out / "charts")
+        if result.roadmap_quarterly is not None:
+            from .jcurve import write_jcurve_charts
+
+            write_jcurve_charts(result.roadmap_quarterly, result.payback, out / "charts")
     status = _report_compare_failures(result, out)
     if args.explain and status == 0:
         _explain_compare(args, scenarios, result, out, workers)
@@ -292,10 +318,40 @@ def cmd_compare(args: argparse.Namespace) -> int:
                 print(f"{r.scenario}: cumulative bookings vs {r.reference} change sign in quarter {int(r.sign_change_quarter)} "
                       f"({direction}; per quarter in {out}/cumulative.csv)")
         print()
+    if result.payback is not None and len(result.payback):
+        _print_roadmaps(result, out)
     print(f"per-run summaries, interval table and paired differences written to {out}/")
     if not args.no_charts and len(ok_runs):
         print(f"charts (PNG and SVG) written to {out / 'charts'}/; a report: orgsim report {out}")
     return status
+
+
+def _print_roadmaps(result: Comparison, out: Path) -> None:
+    """Each roadmap against the design it starts from: quarterly and cumulative bookings
+    differences with their intervals, the dip and the payback quarter."""
+    from .experiments.quarterly import describe_quarter
+
+    frame = result.roadmap_quarterly
+    for r in result.payback.itertuples():
+        rows = frame[(frame["scenario"] == r.scenario) & (frame["outcome"] == "bookings")].sort_values("quarter")
+        print(f"roadmap {r.scenario} vs {r.reference} (the design it starts from; change at quarter {r.switch_quarter}), "
+              f"bookings, paired on {r.n} replications [95% CI]")
+        table = pd.DataFrame({
+            "quarter": rows["quarter"].to_numpy(),
+            "this quarter": [f"{_fmt(d, 'bookings', True)} [{_fmt(lo, 'bookings', True)}, {_fmt(hi, 'bookings', True)}]"
+                             for d, lo, hi in zip(rows["difference"], rows["ci_low"], rows["ci_high"], strict=True)],
+            "cumulative": [f"{_fmt(d, 'bookings', True)} [{_fmt(lo, 'bookings', True)}, {_fmt(hi, 'bookings', True)}]"
+                           for d, lo, hi in zip(rows["cumulative"], rows["cumulative_ci_low"], rows["cumulative_ci_high"], strict=True)],
+        })
+        print(table.to_string(index=False))
+        print(f"  transition dip: {_fmt(r.dip, 'bookings', True)} [{_fmt(r.dip_ci_low, 'bookings', True)}, "
+              f"{_fmt(r.dip_ci_high, 'bookings', True)}] in quarter {r.dip_quarter}; deepest cumulative "
+              f"{_fmt(r.trough, 'bookings', True)} (quarter {r.trough_quarter})")
+        print(f"  payback: {describe_quarter(r.payback_quarter)} [95% CI: {describe_quarter(r.payback_earliest)} to "
+              f"{describe_quarter(r.payback_latest)}]")
+        print()
+    print(f"quarterly outcomes of every run in {out}/quarterly.csv; roadmap differences in roadmap_quarterly.csv and payback.csv; "
+          "J-curves in charts/jcurve_*.png\n")
 
 
 def _report_compare_failures(result: Comparison, out: Path) -> int:
@@ -889,6 +945,75 @@ COMMANDS.update({"dashboard": cmd_dashboard})
 
 
 DRAWING_COMMANDS = {"compare", "report", "sweep", "sensitivity", "validate", "dashboard"}
+# ---------------------------------------------------------------------------- fit: a company's own as-is organisation
+
+
+def _add_fit_command(sub: argparse._SubParsersAction) -> None:
+    """``orgsim fit SOURCE``: observed funnel, fitted as-is scenario and report (simulation/fit/)."""
+    from .fit.fitting import DEFAULT_BUDGET as budget
+    from .fit.fitting import DEFAULT_REPLICATIONS as reps
+
+    p = sub.add_parser("fit", help="fit the as-is organisation to a company's CRM export (mapping file) or funnel file")
+    p.add_argument("source", type=Path, help="a mapping file naming the CRM exports, or a funnel file (YAML with funnel:)")
+    p.add_argument("--out", type=Path, default=None, help="folder to write (default runs/fit-TIMESTAMP)")
+    p.add_argument("--design", default="separate_targets", choices=PRESETS, help="the design the company runs (default separate_targets)")
+    p.add_argument("--replications", type=_positive, default=reps, help=f"runs per candidate, on common random numbers (default {reps})")
+    p.add_argument("--budget", type=_positive, default=budget, help=f"candidates to evaluate (default {budget})")
+    p.add_argument("--seed", type=_seed, default=0, help="root seed (default 0)")
+    p.add_argument("--workers", type=_positive, default=None, help="worker processes (default: all cores)")
+    p.add_argument("--allow-unmatched-deals", action="store_true", help="fit without the deals whose lead id matches no lead")
+    p.add_argument("--parameters", default=None, metavar="P1,P2",
+                   help="behavioural parameters to fit, comma-separated (default: all four that observed figures identify: "
+                        "behaviour.accept_bar, behaviour.min_task_yield, behaviour.win_intercept, behaviour.no_decision_base)")
+    p.add_argument("--quiet", action="store_true", help="no progress on stderr")
+
+
+def cmd_fit(args: argparse.Namespace) -> int:
+    from .fit import fit
+
+    out = args.out or default_out("fit")
+    workers = args.workers or default_workers()
+    bar = None
+    if not args.quiet:
+        from tqdm import tqdm
+
+        bar = tqdm(desc="fit", unit="candidate", file=sys.stderr, disable=not sys.stderr.isatty())
+
+    def log(line: str) -> None:
+        if bar is not None and not bar.disable:
+            bar.update(1)
+            bar.set_postfix_str(line[:60])
+        elif not args.quiet:
+            print(line, file=sys.stderr, flush=True)
+
+    try:
+        result = fit(args.source, out, design=args.design, replications=args.replications, budget=args.budget, seed=args.seed,
+                     workers=workers, allow_unmatched_deals=args.allow_unmatched_deals, log=log,
+                     parameters=[p.strip() for p in args.parameters.split(",") if p.strip()] if args.parameters else None)
+    finally:
+        if bar is not None:
+            bar.close()
+    table = result.result.table
+    print(f"{int(table['inside'].sum())} of {len(table)} observed figures matched by the fitted as-is ({args.design}); "
+          "observed and simulated with 95% intervals:\n")
+    print(table[["measure", "role", "observed", "observed_ci_low", "observed_ci_high", "simulated_mean", "ci_low", "ci_high", "inside"]]
+          .to_string(index=False, float_format=lambda v: f"{v:.4g}"))
+    if len(result.result.fitted):
+        print("\nfitted (95% interval):")
+        for _, r in result.result.fitted.iterrows():
+            print(f"  {r['parameter']:<28} {r['value']:g} [{r['ci_low']:.3g}, {r['ci_high']:.3g}]"
+                  f"{'' if r['pinned_down'] else '  not pinned down by the data'}")
+    for note in [*result.company.notes, *result.result.notes]:
+        print(f"orgsim: note: {note}", file=sys.stderr)
+    print(f"\nwritten to {out}/: company.yaml (compare redesigns: orgsim compare {out}/company.yaml YOUR_REDESIGN.yaml), "
+          "fit.csv, parameters.csv, observed.json, report.html")
+    return 0
+
+
+COMMANDS.update({"fit": cmd_fit})
+
+
+DRAWING_COMMANDS = {"compare", "report", "sweep", "sensitivity", "validate", "fit"}
 """Commands that write charts to files: the command line selects matplotlib's Agg backend for
 them. The library never changes the backend (a notebook's inline charts would stop showing)."""
 

@@ -26,6 +26,7 @@ KEY_OUTCOMES = (
     "friction_index",
     "trust_sales_in_marketing",
     "trust_marketing_in_sales",
+    "total_cost",
     "cac",
 )
 

@@ -91,11 +91,11 @@ def load_results_folder(folder: Path | str) -> ResultsFolder:
         written = f"this one was written by orgsim {kind}" if isinstance(kind, str) and kind else "its meta.json names no orgsim command"
         raise OrgsimError(f"{folder}: a report needs a compare or sweep folder; {written}")
     results = ResultsFolder(folder, "compare", meta)
-    for name in ("runs", "summary", "differences", "daily"):
+    for name in ("runs", "summary", "differences", "daily", "roadmap_quarterly", "payback"):
         frame = _read_frame(folder, name)
         if frame is not None:
             results.frames[name] = frame
-        elif name != "daily":
+        elif name in ("runs", "summary", "differences"):
             raise OrgsimError(f"{folder}: {name}.parquet / {name}.csv missing; was the folder written completely?")
     if "scenario" not in results.frames["runs"].columns:
         raise OrgsimError(f"{folder}: runs has no scenario column; not a compare folder")
@@ -243,7 +243,10 @@ def compare_charts(results: ResultsFolder, designs: list[str]) -> list[plots.Cha
         if runs.empty:
             return []
         designs = [d for d in designs if d in set(runs["scenario"].astype(str))]
-    return plots.compare_charts(runs, results.frames.get("differences"), results.frames.get("daily"), designs=designs)
+    from ..jcurve import jcurve_charts
+
+    charts = plots.compare_charts(runs, results.frames.get("differences"), results.frames.get("daily"), designs=designs)
+    return charts + jcurve_charts(results.frames.get("roadmap_quarterly"), results.frames.get("payback"))
 
 
 # ----------------------------------------------------------------------------- rendering
