@@ -88,6 +88,10 @@ def test_a_changed_design_gets_its_own_name_and_a_bad_file_is_one_line(tmp_path)
     assert DesignChoice("sla").build() == load_scenario("sla")
     with pytest.raises(ScenarioError, match=r"name = 'a b'"):
         DesignChoice("sla", name="a b").build()
+    roadmap = DesignChoice("roadmap: separate_to_sla_q3", overrides=(("sdr.headcount", 12),)).build()  # a shipped roadmap
+    assert roadmap.name == "separate_to_sla_q3_edited" and roadmap.timeline and roadmap.sdr.headcount == 12
+    with pytest.raises(ScenarioError, match="not a shipped roadmap"):
+        DesignChoice("roadmap: nope").build()
     broken = tmp_path / "broken.yaml"
     broken.write_text("sla: {first_touch_hours: -1}\n")
     with pytest.raises(ScenarioError, match=r"broken.yaml: sla.first_touch_hours = -1"):

@@ -29,7 +29,7 @@ from .components import (
     new_design,
     watch_figure,
 )
-from .fields import check_horizon, field_spec, load_source
+from .fields import check_horizon, field_spec, load_source, source_choices
 from .jobs import Session
 from .results import ResultsView
 from .watch import WatchedRun
@@ -228,7 +228,7 @@ def WatchPage():
 
     solara.Markdown("### Watch one run\nOne run of a design, day by day, as `orgsim run` simulates it (same design and seed: the same days).")
     with solara.Row():
-        solara.Select(label="design", values=[*PRESETS, FILE_CHOICE], value=source, on_value=set_source)
+        solara.Select(label="design", values=[*source_choices(), FILE_CHOICE], value=source, on_value=set_source)
         if source == FILE_CHOICE:
             solara.InputText("scenario file (.yaml)", value=file, on_value=set_file, error=error or False)
         solara.InputText("seed", value=seed, on_value=set_seed, error=seed_error or False)

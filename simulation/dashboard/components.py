@@ -16,8 +16,8 @@ from matplotlib.figure import Figure
 
 from .. import plots
 from ..errors import OrgsimError
-from ..scenario import PRESETS, Scenario
-from .fields import DesignChoice, LeverField, LeverSection, check_lever, default_name, lever_sections, load_source
+from ..scenario import Scenario
+from .fields import DesignChoice, LeverField, LeverSection, check_lever, default_name, lever_sections, load_source, source_choices
 from .jobs import CompareJob
 from .results import ResultsView
 
@@ -145,7 +145,7 @@ def DesignEditor(index: int, design: dict[str, Any], on_change: Callable[[Callab
     overrides = parsed_overrides(base, design["texts"]) if base is not None else {}
     with solara.Card(f"Design {index + 1}", classes=["orgsim-design"], margin=0):
         with solara.Row():
-            solara.Select(label="start from", values=[*PRESETS, FILE_CHOICE], value=design["source"],
+            solara.Select(label="start from", values=[*source_choices(), FILE_CHOICE], value=design["source"],
                           on_value=lambda v: update(source=v, texts={}))
             solara.InputText(label="name", value=design["name"], on_value=lambda v: update(name=v),
                              placeholder=default_name(base.name, bool(overrides)) if base is not None else "",

@@ -23,7 +23,7 @@ from pydantic import BaseModel
 
 from ..errors import ScenarioError
 from ..levers import LEVER_GROUPS, LeverGroup, leaf_fields
-from ..scenario import PRESETS, Scenario, format_bound, load_scenario
+from ..scenario import PRESETS, Scenario, format_bound, load_scenario, roadmap_descriptions
 
 Kind = Literal["int", "float", "bool", "choice"]
 
@@ -216,9 +216,24 @@ def check_name(name: str) -> str:
     return name
 
 
+ROADMAP_PREFIX = "roadmap: "
+
+
+def source_choices() -> list[str]:
+    """What a design may start from: the presets, then the shipped roadmaps (``roadmap: NAME``)."""
+    return [*PRESETS, *(f"{ROADMAP_PREFIX}{name}" for name in roadmap_descriptions())]
+
+
 def load_source(source: str) -> Scenario:
-    """A preset name or the path of a scenario file, as ``orgsim compare`` reads it."""
+    """A preset name, a shipped roadmap (``roadmap: NAME``) or the path of a scenario file,
+    as ``orgsim compare`` reads it."""
     source = source.strip()
+    if source.startswith(ROADMAP_PREFIX):
+        name = source.removeprefix(ROADMAP_PREFIX)
+        roadmaps = roadmap_descriptions()
+        if name not in roadmaps:
+            raise ScenarioError(f"{name[:60]}: not a shipped roadmap; roadmaps: {', '.join(roadmaps)}")
+        return load_scenario(roadmaps[name][0])
     if not source:
         raise ScenarioError("scenario: give a preset name or the path of a scenario file (.yaml)")
     if source not in PRESETS and not source.lower().endswith((".yaml", ".yml")) and "/" not in source:
