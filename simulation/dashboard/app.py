@@ -9,7 +9,9 @@ own folder), so two users never see each other's runs. The folder given with
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import tempfile
 import threading
 from pathlib import Path
@@ -48,8 +50,12 @@ def sessions_root() -> Path:
     with _root_lock:
         if _root is None:
             given = os.environ.get(ROOT_ENV)
-            _root = Path(given) if given else Path(tempfile.mkdtemp(prefix="orgsim-dashboard-"))
-            _root.mkdir(parents=True, exist_ok=True)
+            if given:
+                _root = Path(given)
+                _root.mkdir(parents=True, exist_ok=True)
+            else:  # the server's own: removed when it stops
+                _root = Path(tempfile.mkdtemp(prefix="orgsim-dashboard-"))
+                atexit.register(shutil.rmtree, _root, True)
         return _root
 
 
