@@ -225,6 +225,22 @@ def test_a_watched_run_stepped_to_the_end_is_the_run():
     assert again.day == 0 and watched.step(1).stages == first.stages  # same seed: the same day
 
 
+def test_snapshots_read_while_another_thread_plays_are_whole_days():
+    """The page reads snapshots while the play thread steps (a torn read once broke the page)."""
+    import threading
+
+    watched = WatchedRun(load_scenario("sla").with_overrides(SMALL), seed=2, days=40)
+    player = threading.Thread(target=watched.step, args=(40,))
+    player.start()
+    seen = []
+    while player.is_alive():
+        snap = watched.snapshot()
+        assert len(snap.daily) == snap.day
+        seen.append(snap.day)
+    player.join()
+    assert watched.snapshot().day == 40 and len(set(seen)) > 1
+
+
 # ----------------------------------------------------------------------------- components (solara's test utilities)
 
 solara = pytest.importorskip("solara")

@@ -67,6 +67,8 @@ def server(tmp_path_factory):
     else:
         pytest.fail("the dashboard did not listen within 60 s")
     yield {"url": url, "root": root}
+    if os.environ.get("ORGSIM_DASHBOARD_LOG"):  # debugging: the server's output
+        print((root / "server.log").read_text()[-5000:])
     os.killpg(process.pid, signal.SIGTERM)
     try:
         process.wait(10)
@@ -183,6 +185,11 @@ def test_watch_one_run_steps_plays_and_resets(page):
     page.locator(".orgsim-step-quarter").click()
     page.get_by_text(re.compile(r"^Day 63 of 70 \(quarter 1\)")).wait_for()
     page.locator(".orgsim-play").click()
-    page.get_by_text(re.compile(r"^Day 70 of 70")).wait_for()  # plays to the end by itself
+    try:
+        page.get_by_text(re.compile(r"^Day 70 of 70")).wait_for()  # plays to the end by itself
+    except Exception:
+        if os.environ.get("ORGSIM_DASHBOARD_LOG"):
+            page.screenshot(path="/tmp/orgsim-watch-failure.png", full_page=True)
+        raise
     page.locator(".orgsim-reset").click()
     page.get_by_text(re.compile(r"^Day 0 of 70")).wait_for()

@@ -189,7 +189,6 @@ def WatchPage():
     spec = source if source != FILE_CHOICE else file
     seed_value, seed_error = _whole(seed, "seed", 0)
     days_value, days_error = check_horizon(days) if days.strip() else (None, None)
-    lock = solara.use_memo(threading.Lock, [])
 
     def build():
         if seed_error or days_error:
@@ -204,15 +203,13 @@ def WatchPage():
     def step(n: int | str):
         if watched is None:
             return
-        with lock:
-            watched.step_quarter() if n == "quarter" else watched.step(n)
+        watched.step_quarter() if n == "quarter" else watched.step(n)
         set_tick(lambda t: t + 1)
 
     def reset():
         set_playing(False)
         if watched is not None:
-            with lock:
-                watched.reset()
+            watched.reset()
         set_tick(lambda t: t + 1)
 
     def play(cancel: threading.Event):
@@ -221,8 +218,7 @@ def WatchPage():
         # A day at a time, with the page redrawn about twice a second (a redraw costs more than a day).
         shown = time.monotonic()
         while playing and watched is not None and watched.day < watched.horizon and not cancel.is_set():
-            with lock:
-                watched.step(1)
+            watched.step(1)  # a day at a time, whole: the page reads snapshots meanwhile (WatchedRun's lock)
             if time.monotonic() - shown > 0.5:
                 set_tick(lambda t: t + 1)
                 shown = time.monotonic()

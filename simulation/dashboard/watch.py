@@ -14,6 +14,7 @@ Nothing here imports solara.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 
 import pandas as pd
@@ -57,6 +58,8 @@ class WatchedRun:
         self.seed = seed
         self.speeds: list[float] = []
         self.model = OrgModel(scenario, seed=seed)
+        # The page reads snapshots while a play thread steps: a day is stepped, and read, whole.
+        self._lock = threading.RLock()
 
     @property
     def day(self) -> int:
@@ -69,20 +72,23 @@ class WatchedRun:
     def step(self, days: int = 1) -> Snapshot:
         """Advance ``days`` working days (never past the horizon)."""
         for _ in range(max(0, min(days, self.horizon - self.day))):
-            self.model.step()
-            self.speeds.append(self._median_speed())
+            with self._lock:
+                self.model.step()
+                self.speeds.append(self._median_speed())
         return self.snapshot()
 
     def step_quarter(self) -> Snapshot:
         """Advance to the end of the current quarter (63 working days a quarter)."""
-        left = WORKING_DAYS_PER_QUARTER - self.day % WORKING_DAYS_PER_QUARTER
+        with self._lock:
+            left = WORKING_DAYS_PER_QUARTER - self.day % WORKING_DAYS_PER_QUARTER
         return self.step(left)
 
     def reset(self) -> Snapshot:
         """Start the same run again from day 0 (same scenario, same seed: the same days)."""
-        _release(self.model)
-        self.speeds = []
-        self.model = OrgModel(self.scenario, seed=self.seed)
+        with self._lock:
+            _release(self.model)
+            self.speeds = []
+            self.model = OrgModel(self.scenario, seed=self.seed)
         return self.snapshot()
 
     def _median_speed(self) -> float:
@@ -90,6 +96,10 @@ class WatchedRun:
         return float(summarize(self.model)["median_speed_to_lead_hours"])
 
     def snapshot(self) -> Snapshot:
+        with self._lock:
+            return self._snapshot()
+
+    def _snapshot(self) -> Snapshot:
         daily = self.model.recorder.frame()
         if len(daily):
             daily = daily.assign(median_speed_to_lead_hours=self.speeds[: len(daily)])
