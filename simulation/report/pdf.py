@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure
 
+    from .. import plots
+
 PAGE = (11.69, 8.27)  # A4 landscape, inches
 MARGIN = 0.7
 INK = "#1A1A1A"
@@ -301,3 +303,138 @@ class PdfReport:
             y -= 9.5 * 1.45 / 72
             page.text(MARGIN / PAGE[0], y / PAGE[1], _plain(line), fontsize=9.5, color=MUTED)
         self._save(page)
+
+
+# ----------------------------------------------------------------------------- the compare and sweep reports
+
+
+def write_compare_pdf(path: Path, context: dict[str, Any], charts: list[plots.Chart], png_dir: Path | None = None) -> None:
+    """The same content as the HTML, as A4-landscape pages (``png_dir``: also each page as PNG)."""
+    report = PdfReport(path, context["title"], png_dir)
+    try:
+        report.text(intro_blocks(context, "What the comparison shows", context["findings"]))
+
+        header = ["Lever", *context["design_labels"]]
+        widths = [2.2] + [1.0] * len(context["designs"])
+        rows = [[r.label, *(c.text for c in r.cells)] for r in context["levers"]]
+        shade = [["", *("#FFF1C9" if c.differs else "" for c in r.cells)] for r in context["levers"]]
+        report.table(
+            "The designs' levers side by side",
+            header,
+            rows,
+            widths,
+            shade,
+            note=f"Shaded cells differ from the baseline ({context['baseline_label']}).",
+        )
+        if context["other_differences"]:
+            rows = [[r.label, *(c.text for c in r.cells)] for r in context["other_differences"]]
+            report.table("Other settings that differ between the designs", ["Field", *context["design_labels"]], rows, widths)
+
+        rows = [[f"{r.label} ({r.unit})", *(f"{c.text} {c.interval}".strip() for c in r.cells)] for r in context["means"]]
+        report.table(
+            "Outcomes: means with 95% intervals",
+            ["Outcome", *context["design_labels"]],
+            rows,
+            widths,
+            note=f"Mean across {context['replications']} replications per design; brackets: 95% Student-t interval.",
+        )
+        if context["differences"]:
+            verdict_shade = {"better": "#D9F0D3", "worse": "#F6D5D0", "higher": "#E3ECF7", "lower": "#E3ECF7"}
+            rows = [[f"{r.label} ({r.unit})", *(f"{c.text} {c.interval}".strip() for c in r.cells)] for r in context["differences"]]
+            shade = [["", *(verdict_shade.get(c.verdict, "") for c in r.cells)] for r in context["differences"]]
+            report.table(
+                f"Paired differences from {context['baseline_label']}",
+                ["Outcome", *context["design_labels"]],
+                rows,
+                widths,
+                shade,
+                note="Difference from the baseline on the same seeds, with its 95% interval. Green: the "
+                "interval excludes zero on the better side; red: on the worse side; unshaded: not resolved. " + context["multiplicity"],
+            )
+
+        for chart in charts:
+            report.figure(chart.figure, chart.title, chart.caption)
+
+        blocks = [
+            Block("h1", "Mechanisms behind the differences"),
+            Block(
+                "p",
+                "How each design's levers act in the model — the decision rules every agent follows in "
+                "every design — and what the intervals show in these runs.",
+            ),
+        ]
+        for m in context["mechanisms"]:
+            blocks.append(Block("swatch", m.label, m.color))
+            if m.description:
+                blocks.append(Block("small", m.description))
+            blocks += [Block("bullet", c) for c in m.chains]
+            if m.observed:
+                blocks.append(Block("p", m.observed))
+        report.text(blocks)
+        _explain_pdf(report, context)
+
+        report.assumptions(context["caveats"], context["assumptions"], unstated=True)
+    finally:
+        report.close()
+
+
+def _explain_pdf(report: PdfReport, context: dict[str, Any]) -> None:
+    """The lever-group decomposition of each design (when the folder has explain.json)."""
+    if not context.get("explain"):
+        return
+    blocks = [Block("h1", "Where the differences come from"), Block("p", EXPLAIN_INTRO)]
+    for sec in context["explain"]:
+        blocks.append(Block("swatch", sec.label, sec.color))
+        blocks += [Block("bullet", s) for s in sec.sentences]
+        blocks += [Block("small", n) for n in sec.notes]
+    report.text(blocks)
+    for sec in context["explain"]:
+        rows = [["Total (design minus baseline)", "", *sec.total]] + [[r.label, r.fields, *r.cells] for r in sec.rows]
+        report.table(
+            f"{sec.label} minus {context['baseline_label']}, by lever group",
+            ["Lever group", "Fields", *sec.outcome_labels],
+            rows,
+            [2.2, 2.2] + [1.6] * len(sec.outcome_labels),
+            note=f"Shapley values ({sec.method}) on the comparison's seeds; mean with 95% interval; they add up to the total.",
+        )
+
+
+EXPLAIN_INTRO = (
+    "Each design's difference from the baseline, split among the groups of levers in which the two differ. "
+    "A group's share is its Shapley value: what switching that group from the baseline's settings to the "
+    "design's adds, averaged over every order in which the groups could be switched, on the same seeds as the "
+    "comparison; the shares add up to the difference. Brackets: 95% interval across replications."
+)
+
+
+def write_sweep_pdf(path: Path, context: dict[str, Any], charts: list[plots.Chart], png_dir: Path | None = None) -> None:
+    report = PdfReport(path, context["title"], png_dir)
+    try:
+        report.text(intro_blocks(context, "Where each outcome does best", context["best"]))
+        report.table(
+            "What was varied",
+            ["Parameter", "Values", "What it does in the model"],
+            [[p["label"] + (f" [{p['source']}]" if p["source"] else ""), p["values"], p["mechanism"]] for p in context["parameters"]],
+            [2.4, 2.0, 6.0],
+        )
+        if context["points"]:
+            header = ["Point", *context["param_labels"], *context["outcome_labels"]]
+            widths = [0.5] + [1.1] * len(context["param_labels"]) + [1.1] * len(context["outcome_labels"])
+            shade_of = {"better": "#D9F0D3", "worse": "#F6D5D0", "higher": "#E3ECF7", "lower": "#E3ECF7"}
+            rows = [[str(r.point), *r.settings, *(f"{c.text} {c.interval}".strip() for c in r.cells)] for r in context["points"]]
+            shade = [["", *([""] * len(r.settings)), *(shade_of.get(c.verdict, "") for c in r.cells)] for r in context["points"]]
+            report.table(
+                "Means per point with 95% intervals",
+                header,
+                rows,
+                widths,
+                shade,
+                fontsize=7.5,
+                note=f"Shading against point {context['reference_point']} (paired on the replication): green "
+                "clearly better, red clearly worse, blue clearly different with no better direction. " + context["multiplicity"],
+            )
+        for chart in charts:
+            report.figure(chart.figure, chart.title, chart.caption)
+        report.assumptions(context["caveats"], context["assumptions"])
+    finally:
+        report.close()

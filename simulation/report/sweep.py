@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
@@ -19,7 +18,7 @@ import pandas as pd
 from .. import plots
 from ..scenario import field_reference
 from . import content
-from .pdf import PdfReport, intro_blocks
+from .pdf import write_sweep_pdf  # noqa: F401 (the PDF is drawn in pdf.py; kept importable from here)
 
 if TYPE_CHECKING:  # pragma: no cover
     from .builder import ResultsFolder
@@ -313,36 +312,3 @@ def sweep_charts(results: ResultsFolder, context: dict[str, Any]) -> list[plots.
         context["design"],
         results.frames.get("sensitivity"),
     )
-
-
-def write_sweep_pdf(path: Path, context: dict[str, Any], charts: list[plots.Chart], png_dir: Path | None = None) -> None:
-    report = PdfReport(path, context["title"], png_dir)
-    try:
-        report.text(intro_blocks(context, "Where each outcome does best", context["best"]))
-        report.table(
-            "What was varied",
-            ["Parameter", "Values", "What it does in the model"],
-            [[p["label"] + (f" [{p['source']}]" if p["source"] else ""), p["values"], p["mechanism"]] for p in context["parameters"]],
-            [2.4, 2.0, 6.0],
-        )
-        if context["points"]:
-            header = ["Point", *context["param_labels"], *context["outcome_labels"]]
-            widths = [0.5] + [1.1] * len(context["param_labels"]) + [1.1] * len(context["outcome_labels"])
-            shade_of = {"better": "#D9F0D3", "worse": "#F6D5D0", "higher": "#E3ECF7", "lower": "#E3ECF7"}
-            rows = [[str(r.point), *r.settings, *(f"{c.text} {c.interval}".strip() for c in r.cells)] for r in context["points"]]
-            shade = [["", *([""] * len(r.settings)), *(shade_of.get(c.verdict, "") for c in r.cells)] for r in context["points"]]
-            report.table(
-                "Means per point with 95% intervals",
-                header,
-                rows,
-                widths,
-                shade,
-                fontsize=7.5,
-                note=f"Shading against point {context['reference_point']} (paired on the replication): green "
-                "clearly better, red clearly worse, blue clearly different with no better direction. " + context["multiplicity"],
-            )
-        for chart in charts:
-            report.figure(chart.figure, chart.title, chart.caption)
-        report.assumptions(context["caveats"], context["assumptions"])
-    finally:
-        report.close()
