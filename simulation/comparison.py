@@ -129,6 +129,22 @@ def compare(
     )
 
 
+def check_outcomes(outcomes: Sequence[str] | None) -> list[str] | None:
+    """``outcomes`` if every one is a run-summary outcome orgsim knows; :class:`OrgsimError` naming the first that is not."""
+    if not outcomes:
+        return None
+    from .metrics import FRICTION_COMPONENTS
+    from .plots import MEASURES
+
+    known = [*MEASURES, *(f"friction_{c}" for c in FRICTION_COMPONENTS)]
+    for outcome in outcomes:
+        if outcome not in known:
+            raise OrgsimError(f"--outcomes: unknown outcome {outcome!r}; allowed: {', '.join(known)}")
+    if len(set(outcomes)) != len(outcomes):
+        raise OrgsimError("--outcomes: an outcome is listed twice")
+    return list(outcomes)
+
+
 def check_unique_names(names: Sequence[str], given: Sequence[Scenario | str] | None = None) -> None:
     """:class:`ScenarioError` when two designs share a name (their rows could not be told apart);
     ``given`` (what the user passed: names, paths, Scenario objects) makes the message say which."""

@@ -27,6 +27,7 @@ KEY_OUTCOMES = (
     "trust_sales_in_marketing",
     "trust_marketing_in_sales",
     "cac",
+    "total_cost",
 )
 
 

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from .differences import difference_forests
+from .differences import DEFAULT_FOREST_OUTCOMES, difference_forests
 from .friction import friction_by_design
 from .funnel import demand_waterfall
 from .measures import measure
@@ -42,8 +42,11 @@ def compare_charts(
     differences: pd.DataFrame | None = None,
     daily: pd.DataFrame | None = None,
     designs: Sequence[str] | None = None,
+    outcomes: Sequence[str] | None = None,
 ) -> list[Chart]:
     """The charts of a design comparison, in reading order (figures are created here).
+
+    ``outcomes``: the panels of the differences chart (default :data:`DEFAULT_FOREST_OUTCOMES`).
 
     Charts that need a frame that is missing (no ``daily``, no ``differences`` because
     only the baseline was run) are skipped.
@@ -58,7 +61,12 @@ def compare_charts(
                 "Each diamond is a design's mean difference from the baseline on the same replication seeds "
                 "(common random numbers); the line is its 95% interval. An interval that does not cross zero "
                 "is a difference the replications resolve.",
-                difference_forests(differences, designs=[n for n in names if n in set(differences["scenario"])]),
+                difference_forests(
+                    differences,
+                    outcomes=[o for o in (outcomes or DEFAULT_FOREST_OUTCOMES) if (differences["outcome"] == o).any()]
+                    or DEFAULT_FOREST_OUTCOMES,
+                    designs=[n for n in names if n in set(differences["scenario"])],
+                ),
             )
         )
     charts.append(

@@ -35,10 +35,20 @@ def write_figures(
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
+    import matplotlib as mpl
+
     for chart in charts:
         for fmt in formats:
             path = out_dir / f"{chart.name}.{fmt}"
-            chart.figure.savefig(path, dpi=dpi, format=fmt, metadata=_metadata(fmt))
+            # SVG text stays text (editable on a slide): the rc setting is read when the file is
+            # written, not when the figure is drawn, so it is set here (and only this key restored:
+            # see style._styled on why not matplotlib.rc_context).
+            saved = mpl.rcParams["svg.fonttype"]
+            mpl.rcParams["svg.fonttype"] = "none"
+            try:
+                chart.figure.savefig(path, dpi=dpi, format=fmt, metadata=_metadata(fmt))
+            finally:
+                mpl.rcParams["svg.fonttype"] = saved
             written.append(path)
         if close:
             _plt().close(chart.figure)

@@ -1,10 +1,11 @@
-"""Build a shareable report from a results folder: self-contained HTML and a multi-page PDF.
+"""Build a shareable report from a results folder: self-contained HTML, a PDF and a slide deck.
 
 ``build_report(folder)`` reads what ``orgsim compare`` (or ``orgsim sweep``) wrote --
 ``meta.json`` and the CSV/Parquet frames (:mod:`.folder`) — builds the report's content
 (:mod:`.compare`, :mod:`.sweep`, :mod:`.explain`, :mod:`.content`), redraws the charts from
 the frames with :mod:`simulation.plots`, and writes each output format with its own module:
-:mod:`.html` (the Jinja2 templates in ``templates/``) and :mod:`.pdf`.
+:mod:`.html` (the Jinja2 templates in ``templates/``), :mod:`.pdf` (that HTML, printed) and
+:mod:`.pptx` (a 16:9 deck with native charts). :mod:`.summary` writes the executive summary.
 
 A missing or wrong folder, or an existing report file (without ``force``), is an
 :class:`~simulation.errors.OrgsimError`: one line at the command line, exit status 2.
@@ -24,7 +25,7 @@ from ..errors import OrgsimError
 from .compare import _command_line, _horizon, compare_charts, compare_context
 from .folder import ResultsFolder, _load_sweep, _read_frame, _read_json, load_results_folder
 from .html import _environment, _explain_charts, _png_data_uri, render_html
-from .pdf import EXPLAIN_INTRO, _explain_pdf, write_compare_pdf
+from .options import ReportOptions
 
 
 def write_folder_charts(folder: Path | str, formats: tuple[str, ...] = ("png", "svg")) -> list[Path]:
@@ -82,32 +83,65 @@ class ReportFiles:
     html: Path
     pdf: Path | None
     charts: list[str]
+    pptx: Path | None = None
 
 
-def build_report(folder: Path | str, out: Path | str | None = None, pdf: Path | str | None = None, force: bool = False) -> ReportFiles:
-    """Write ``out`` (default ``folder/report.html``) and, if asked, ``pdf``, from a results folder.
+def build_report(
+    folder: Path | str,
+    out: Path | str | None = None,
+    pdf: Path | str | None = None,
+    force: bool = False,
+    *,
+    pptx: Path | str | None = None,
+    title: str | None = None,
+    subtitle: str | None = None,
+    client: str | None = None,
+    logo: Path | str | None = None,
+    outcomes: list[str] | None = None,
+    robustness: Path | str | None = None,
+    validation: Path | str | None = None,
+) -> ReportFiles:
+    """Write ``out`` (default ``folder/report.html``) and, if asked, ``pdf`` and ``pptx``, from a results folder.
 
-    Existing report files are never overwritten unless ``force``; both targets are checked
+    ``title``, ``subtitle``, ``client`` and ``logo`` (a PNG, JPEG or SVG file) replace the
+    report's defaults; ``outcomes`` chooses the outcomes of the tables; ``robustness`` and
+    ``validation`` point to the output of ``orgsim robustness`` / ``orgsim validate`` for the
+    executive summary (by default the folder's own ``robustness.json`` / ``validation.json``).
+    Existing report files are never overwritten unless ``force``; every target is checked
     before anything is drawn, and each file is written atomically.
     """
+    options = ReportOptions(title, subtitle, client, logo, outcomes, robustness, validation)
     results = load_results_folder(folder)
     html_path = Path(out) if out is not None else results.path / "report.html"
+    targets = {"report": html_path}
     pdf_path = Path(pdf) if pdf is not None else None
+    pptx_path = Path(pptx) if pptx is not None else None
     _check_target(html_path, force, "report")
+    for path, what in ((pdf_path, "PDF"), (pptx_path, "deck")):
+        if path is None:
+            continue
+        _check_target(path, force, what)
+        for other, other_path in targets.items():
+            if path.resolve() == other_path.resolve():
+                raise OrgsimError(f"{path}: the {other} and the {what} need different file names")
+        targets[what] = path
     if pdf_path is not None:
-        _check_target(pdf_path, force, "PDF")
-        if pdf_path.resolve() == html_path.resolve():
-            raise OrgsimError(f"{pdf_path}: the HTML and PDF reports need different file names")
+        from .pdf import check_available
+
+        check_available()
+    if pptx_path is not None:
+        from .pptx import check_available as pptx_available
+
+        pptx_available()
+    options.logo_data_uri()  # a wrong logo file fails before anything is drawn
     if results.kind == "compare":
-        context = compare_context(results)
-        charts = compare_charts(results, context["designs"])
-        writer_pdf = write_compare_pdf
+        context = compare_context(results, options)
+        charts = compare_charts(results, context["designs"], context["outcomes"] if context["chosen_outcomes"] else None)
     else:
         from . import sweep as sweep_report
 
-        context = sweep_report.sweep_context(results)
+        context = sweep_report.sweep_context(results, options)
         charts = sweep_report.sweep_charts(results, context)
-        writer_pdf = sweep_report.write_sweep_pdf
     import matplotlib.pyplot as plt
 
     try:
@@ -117,8 +151,14 @@ def build_report(folder: Path | str, out: Path | str | None = None, pdf: Path | 
         html = render_html(context, embedded)
         _write_atomic(html_path, lambda p: p.write_text(html, encoding="utf-8"))
         if pdf_path is not None:
-            _write_atomic(pdf_path, lambda p: writer_pdf(p, context, charts))
+            from .pdf import write_pdf
+
+            _write_atomic(pdf_path, lambda p: write_pdf(p, html))
+        if pptx_path is not None:
+            from .pptx import write_deck
+
+            _write_atomic(pptx_path, lambda p: write_deck(p, results, context, charts))
     finally:
         for c in charts:
             plt.close(c.figure)
-    return ReportFiles(html_path, pdf_path, [c.name for c in charts])
+    return ReportFiles(html_path, pdf_path, [c.name for c in charts], pptx_path)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shlex
+from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -12,8 +13,10 @@ import pandas as pd
 from .. import __version__, plots
 from ..errors import OrgsimError
 from . import content
+from . import summary as summary_module
 from .explain import explain_sections
 from .folder import ResultsFolder
+from .options import ReportOptions
 
 
 def _horizon(results: ResultsFolder, scenarios: dict[str, dict[str, Any]]) -> dict[str, int]:
@@ -31,8 +34,9 @@ def _horizon(results: ResultsFolder, scenarios: dict[str, dict[str, Any]]) -> di
     return out
 
 
-def compare_context(results: ResultsFolder) -> dict[str, Any]:
-    """Everything the compare templates and the PDF show, as plain data (charts not included)."""
+def compare_context(results: ResultsFolder, options: ReportOptions | None = None) -> dict[str, Any]:
+    """Everything the compare templates, the PDF and the deck show, as plain data (charts not included)."""
+    options = options or ReportOptions()
     meta = results.meta
     runs = results.frames["runs"]
     summary = results.frames["summary"]
@@ -59,12 +63,34 @@ def compare_context(results: ResultsFolder) -> dict[str, Any]:
     colors = plots.design_colors(designs)
     labels = [plots.design_label(d) for d in designs]
     assumptions = content.classify_defaults(scenarios.get(baseline))
+    chosen = options.outcomes or meta.get("outcomes")
+    outcomes = table_outcomes(summary, chosen)
+    explain = explain_sections(results.path, designs, colors)
+    headline = outcomes[0] if chosen else summary_module.HEADLINE_OUTCOME
+    executive = summary_module.compare_summary(
+        summary,
+        differences,
+        designs,
+        baseline,
+        explain=explain,
+        robustness=summary_module.read_robustness(summary_module.find_input(results.path, options.robustness, "robustness.json")),
+        validation=summary_module.read_validation(summary_module.find_input(results.path, options.validation, "validation.json")),
+        cumulative=results.frames.get("cumulative"),
+        crossover=results.frames.get("crossover"),
+        outcome=headline,
+    )
     return {
         "kind": "compare",
-        "title": "Sales and marketing org designs compared",
-        "subtitle": (
+        "title": options.title or "Sales and marketing org designs compared",
+        "subtitle": options.subtitle
+        or (
             f"{len(designs)} designs \u00d7 {replications} replications on common random numbers; baseline: {plots.design_label(baseline)}"
         ),
+        "client": options.client or "",
+        "logo": options.logo_data_uri() or "",
+        "summary": executive,
+        "outcomes": outcomes,
+        "chosen_outcomes": bool(chosen),
         "question": (
             "Which way of organising sales and marketing — who is measured and paid on what, which rules bind "
             "them, who owns lead generation — gives the most pipeline and bookings with the least friction "
@@ -88,16 +114,31 @@ def compare_context(results: ResultsFolder) -> dict[str, Any]:
         "findings": content.findings(differences, designs, baseline),
         "levers": content.lever_table(scenarios, designs, baseline),
         "other_differences": content.other_differences(scenarios, designs),
-        "means": content.means_table(summary, designs),
-        "differences": content.differences_table(differences, designs, baseline),
+        "means": content.means_table(summary, designs, outcomes),
+        "differences": content.differences_table(differences, designs, baseline, outcomes),
         "mechanisms": content.mechanisms(scenarios, designs, baseline, differences),
         "caveats": content.general_caveats(replications, list(horizon.values()), baseline, str(meta.get("version", __version__))),
         "assumptions": assumptions,
         "replications": replications,
         "multiplicity": content.multiplicity_note(content.n_comparisons(differences)),
         "command": _command_line(meta, results.path),
-        "explain": explain_sections(results.path, designs, colors),
+        "explain": explain,
     }
+
+
+def table_outcomes(summary: pd.DataFrame, chosen: Sequence[str] | None = None) -> list[str]:
+    """The outcomes the tables show: ``chosen`` (each must be in the results), else the default
+    table outcomes with total cost after cost per won deal, those the results have."""
+    present = list(dict.fromkeys(summary["outcome"].astype(str)))
+    if chosen:
+        unknown = [o for o in chosen if o not in present]
+        if unknown:
+            raise OrgsimError(f"--outcomes: {', '.join(unknown)} not in these results; they have {', '.join(present)}")
+        return list(chosen)
+    default = list(content.TABLE_OUTCOMES)
+    if "total_cost" not in default:
+        default.insert(default.index("cac") + 1 if "cac" in default else len(default), "total_cost")
+    return [o for o in default if o in present]
 
 
 def _command_line(meta: dict[str, Any], folder: Path | None = None) -> str:
@@ -122,11 +163,12 @@ def _command_line(meta: dict[str, Any], folder: Path | None = None) -> str:
     return f"orgsim {meta.get('command', '')}"
 
 
-def compare_charts(results: ResultsFolder, designs: list[str]) -> list[plots.Chart]:
+def compare_charts(results: ResultsFolder, designs: list[str], outcomes: Sequence[str] | None = None) -> list[plots.Chart]:
+    """The comparison's charts; ``outcomes`` (the report's, first the headline) choose the difference panels."""
     runs = results.frames["runs"]
     if "status" in runs:  # failure rows (a run that raised or timed out) have no outcomes to draw
         runs = runs[runs["status"] == "ok"]
         if runs.empty:
             return []
         designs = [d for d in designs if d in set(runs["scenario"].astype(str))]
-    return plots.compare_charts(runs, results.frames.get("differences"), results.frames.get("daily"), designs=designs)
+    return plots.compare_charts(runs, results.frames.get("differences"), results.frames.get("daily"), designs=designs, outcomes=outcomes)

@@ -79,6 +79,10 @@ def load_results_folder(folder: Path | str) -> ResultsFolder:
             results.frames[name] = frame
         elif name != "daily":
             raise OrgsimError(f"{folder}: {name}.parquet / {name}.csv missing; was the folder written completely?")
+    for name in ("cumulative", "crossover"):  # quarterly cumulative bookings against the baseline (the J-curve)
+        frame = _read_frame(folder, name)
+        if frame is not None:
+            results.frames[name] = frame
     if "scenario" not in results.frames["runs"].columns:
         raise OrgsimError(f"{folder}: runs has no scenario column; not a compare folder")
     return results

@@ -16,9 +16,11 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from .. import plots
+from ..errors import OrgsimError
 from ..scenario import field_reference
 from . import content
-from .pdf import write_sweep_pdf  # noqa: F401 (the PDF is drawn in pdf.py; kept importable from here)
+from .options import ReportOptions
+from .summary import sweep_summary
 
 if TYPE_CHECKING:  # pragma: no cover
     from .builder import ResultsFolder
@@ -191,13 +193,19 @@ def best_points(summary: pd.DataFrame, parameters: list[str], outcomes: list[str
     return out
 
 
-def sweep_context(results: ResultsFolder) -> dict[str, Any]:
+def sweep_context(results: ResultsFolder, options: ReportOptions | None = None) -> dict[str, Any]:
     from ..experiments.analysis import summarize_results
 
+    options = options or ReportOptions()
     manifest = results.meta
     runs = results.frames["runs"]
     parameters = list(manifest["parameters"])
     outcomes = [o for o in manifest.get("outcomes", []) if o in runs.columns]
+    if options.outcomes:
+        unknown = [o for o in options.outcomes if o not in outcomes]
+        if unknown:
+            raise OrgsimError(f"--outcomes: {', '.join(unknown)} not in this sweep's results; it has {', '.join(outcomes)}")
+        outcomes = list(options.outcomes)
     ok = runs[runs["status"] == "ok"] if "status" in runs else runs
     failed = int(len(runs) - len(ok))
     resolved = manifest["resolved"]
@@ -221,11 +229,14 @@ def sweep_context(results: ResultsFolder) -> dict[str, Any]:
     param_labels = [plots.parameter_label(p) for p in parameters]
     context: dict[str, Any] = {
         "kind": "sweep",
-        "title": f"Sweep: {manifest.get('description') or manifest.get('name')}",
-        "subtitle": (
+        "title": options.title or f"Sweep: {manifest.get('description') or manifest.get('name')}",
+        "subtitle": options.subtitle
+        or (
             f"{n_points} points \u00d7 {replications} replications, {design} design; "
             f"base: {', '.join(plots.design_label(b) for b in bases) or 'n/a'}"
         ),
+        "client": options.client or "",
+        "logo": options.logo_data_uri() or "",
         "question": (
             f"How do {_and_list([plots.lower_first(plots.measure(o).label) for o in outcomes[:5]])}"
             f"{' and more' if len(outcomes) > 5 else ''} respond as "
@@ -274,6 +285,7 @@ def sweep_context(results: ResultsFolder) -> dict[str, Any]:
         "parameter_names": parameters,
         "design": design,
     }
+    context["summary"] = sweep_summary(context, results.frames.get("sensitivity"))
     return context
 
 
