@@ -59,11 +59,11 @@ class Deck:
 
     def __init__(self) -> None:
         pptx = _pptx()
-        from pptx.util import Inches
+        from pptx.util import Emu
 
         self.pptx = pptx
         self.prs = pptx.Presentation()
-        self.prs.slide_width, self.prs.slide_height = Inches(13.333), Inches(7.5)
+        self.prs.slide_width, self.prs.slide_height = Emu(12192000), Emu(6858000)  # 13.333 x 7.5 in: 16:9
         self.width, self.height = self.prs.slide_width, self.prs.slide_height
 
     def _slide(self, title: str, notes: str = ""):
@@ -87,19 +87,22 @@ class Deck:
         from pptx.dml.color import RGBColor
         from pptx.util import Inches, Pt
 
-        slide = self.prs.slides.add_slide(self.prs.slide_layouts[0])
-        slide.shapes.title.text = title
-        slide.shapes.title.text_frame.paragraphs[0].font.color.rgb = RGBColor(*ACCENT)
-        lines = [subtitle] + ([f"Prepared for {client}"] if client else []) + [f"orgsim, {date.today().isoformat()}"]
-        body = slide.placeholders[1]
-        body.text = "\n".join(lines)
-        for paragraph in body.text_frame.paragraphs:
-            paragraph.font.size = Pt(18)
-            paragraph.font.color.rgb = RGBColor(*MUTED)
-        for shape in (slide.shapes.title, body):
-            shape.left, shape.width = Inches(1.0), self.width - Inches(2.0)
+        slide = self.prs.slides.add_slide(self.prs.slide_layouts[6])  # blank: the boxes are placed here
+        lines = [(title, 36, True, ACCENT), (subtitle, 18, False, MUTED)]
+        if client:
+            lines.append((f"Prepared for {client}", 20, True, (0x1A, 0x1A, 0x1A)))
+        lines.append((f"orgsim \u00b7 {date.today().isoformat()}", 14, False, MUTED))
+        box = slide.shapes.add_textbox(Inches(1.0), Inches(2.2), self.width - Inches(2.0), Inches(3.5))
+        frame = box.text_frame
+        frame.word_wrap = True
+        for k, (text, size, bold, color) in enumerate(lines):
+            paragraph = frame.paragraphs[0] if k == 0 else frame.add_paragraph()
+            paragraph.text = text
+            paragraph.font.size, paragraph.font.bold = Pt(size), bold
+            paragraph.font.color.rgb = RGBColor(*color)
+            paragraph.space_after = Pt(10)
         if logo is not None:
-            slide.shapes.add_picture(logo, self.width - Inches(3.0), Inches(0.4), height=Inches(0.9))
+            slide.shapes.add_picture(logo, self.width - Inches(3.0), Inches(0.5), height=Inches(0.9))
 
     def bullets(self, title: str, groups: Sequence[tuple[str, Sequence[str]]], notes: str = "", size: int = 14) -> None:
         """A text slide: each group a bold line with its bullets under it."""
@@ -146,6 +149,7 @@ class Deck:
             XL_CHART_TYPE.COLUMN_CLUSTERED, Inches(0.6), Inches(1.5), self.width - Inches(1.2), self.height - Inches(1.9), data
         )
         chart = frame.chart
+        _money_axis(chart, number_format, [v for values in series.values() for v in values])
         chart.has_legend = len(series) > 1
         if chart.has_legend:
             chart.legend.position = XL_LEGEND_POSITION.BOTTOM
@@ -178,6 +182,7 @@ class Deck:
         chart = slide.shapes.add_chart(
             XL_CHART_TYPE.LINE_MARKERS, Inches(0.6), Inches(1.5), self.width - Inches(1.2), self.height - Inches(1.9), data
         ).chart
+        _money_axis(chart, number_format, [v for values in series.values() for v in values])
         chart.has_legend = True
         chart.legend.position = XL_LEGEND_POSITION.BOTTOM
         chart.legend.include_in_layout = False
@@ -201,6 +206,16 @@ class Deck:
 
     def save(self, path: Path) -> None:
         self.prs.save(str(path))
+
+
+def _money_axis(chart, number_format: str, values: Sequence[float]) -> None:
+    """Value-axis ticks in the outcome's unit; money in $K or $M by the size of the values (the data keep full dollars)."""
+    if number_format.startswith('"$"'):
+        top = max((abs(float(v)) for v in values if v is not None and not pd.isna(v)), default=0.0)
+        number_format = '"$"0.0,,"M"' if top >= 1e6 else '"$"#,##0,"K"' if top >= 1e3 else '"$"#,##0'
+    axis = chart.value_axis.tick_labels
+    axis.number_format = number_format
+    axis.number_format_is_linked = False
 
 
 def _add_error_bars(series, minus: Sequence[float], plus: Sequence[float]) -> None:

@@ -43,8 +43,8 @@ ROBUST_MOSTLY = 0.5
 VALIDATION_KEYWORDS = {
     "bookings": ("booking", "revenue", "win", "deal", "cycle", "acv"),
     "pipeline_created": ("pipeline", "opportunit", "sql", "conversion"),
-    "cac": ("cost", "cac", "spend", "budget"),
-    "total_cost": ("cost", "spend", "budget"),
+    "cac": ("cost", "cac", "spend"),
+    "total_cost": ("cost", "spend"),
     "mql_acceptance_rate": ("mql", "accept", "reject", "sal"),
     "share_never_worked": ("never", "follow", "touch", "speed"),
     "median_speed_to_lead_hours": ("speed", "touch", "response"),
