@@ -16,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from . import __version__
-from .comparison import BASELINE, DEFAULT_REPLICATIONS, Comparison, compare, write_designs
+from .comparison import BASELINE, DEFAULT_REPLICATIONS, Comparison, compare
 from .errors import OrgsimError
 from .experiments.analysis import KEY_OUTCOMES
 from .experiments.runner import DEFAULT_RUN_TIMEOUT, capped_workers, default_workers
@@ -249,34 +249,9 @@ def cmd_compare(args: argparse.Namespace) -> int:
         baseline=args.baseline, progress=sys.stderr.isatty(), run_timeout=args.run_timeout or None,
         max_runs=args.max_runs, **({"outcomes": outcomes} if outcomes else {}),
     )
-    meta = {
-        "command": "compare",
-        "scenarios": {s.name: s.model_dump() for s in scenarios},
-        "replications": args.replications,
-        "seed": args.seed,
-        "baseline": result.baseline,
-        "days": args.days,
-        "explain": args.explain,
-        "outcomes": outcomes,
-        "version": __version__,
-    }
-    frames = {"runs": result.runs, "summary": result.summary, "differences": result.differences}
-    crossover = None
-    if result.daily is not None:
-        frames["daily"] = result.daily
-        from .experiments.analysis import cumulative_by_quarter
-
-        ok_daily = result.daily.merge(result.runs.loc[result.runs["status"] == "ok", ["scenario", "replication"]])
-        if len(ok_daily) and result.baseline in set(ok_daily["scenario"]):
-            frames["cumulative"], crossover = cumulative_by_quarter(ok_daily, result.baseline)
-            frames["crossover"] = crossover
-    write_results(out, frames, meta)
-    write_designs(out, scenarios)  # OUT/designs/<name>.yaml: the report's "reproduce with" reruns them
+    result.save(out, charts=not args.no_charts, explain=args.explain)
+    crossover = result.crossover
     ok_runs = result.runs[result.runs["status"] == "ok"]
-    if not args.no_charts and len(ok_runs):
-        from .plots import write_compare_charts
-
-        write_compare_charts(ok_runs, result.differences, result.daily, out / "charts")
     status = _report_compare_failures(result, out)
     if args.explain and status == 0:
         _explain_compare(args, scenarios, result, out, workers)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import traceback
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -37,6 +37,10 @@ class Comparison:
         differences: per scenario and outcome, the paired difference against ``baseline``.
         baseline: the reference design's name.
         daily: the daily series of every run (``scenario``, ``replication``, ``day``, ...).
+        scenarios, seed, replications, days, outcomes: how it was run (what :meth:`save`
+            records in ``meta.json``; ``outcomes`` None: the default key outcomes).
+        crossover: after :meth:`save`, the quarter from which each design's cumulative
+            bookings keep the sign they end with against the baseline (the J-curve's payback).
     """
 
     runs: pd.DataFrame
@@ -44,6 +48,82 @@ class Comparison:
     differences: pd.DataFrame
     baseline: str
     daily: pd.DataFrame | None = None
+    scenarios: list[Scenario] = field(default_factory=list, repr=False)
+    seed: int | None = None
+    replications: int | None = None
+    days: int | None = None
+    outcomes: list[str] | None = None
+    crossover: pd.DataFrame | None = field(default=None, repr=False)
+    folder: Path | None = None
+
+    def save(self, folder: str | Path, charts: bool = True, explain: bool = False) -> Path:
+        """Write the results folder ``orgsim compare`` writes: ``meta.json``, the run rows, summary,
+        paired differences, daily series and quarterly cumulative bookings (CSV and Parquet), the
+        designs as scenario files and, with ``charts``, the charts (PNG and SVG). ``folder`` must
+        be new or empty (:class:`OrgsimError` otherwise); returns it.
+        """
+        from . import __version__
+        from .output import check_out_dir, write_results
+
+        out = Path(folder)
+        check_out_dir(out)
+        meta = {
+            "command": "compare",
+            "scenarios": {s.name: s.model_dump() for s in self.scenarios},
+            "replications": self.replications,
+            "seed": self.seed,
+            "baseline": self.baseline,
+            "days": self.days,
+            "explain": explain,
+            "outcomes": self.outcomes,
+            "version": __version__,
+        }
+        frames = {"runs": self.runs, "summary": self.summary, "differences": self.differences}
+        if self.daily is not None:
+            frames["daily"] = self.daily
+            from .experiments.analysis import cumulative_by_quarter
+
+            ok_daily = self.daily.merge(self.runs.loc[self.runs["status"] == "ok", ["scenario", "replication"]])
+            if len(ok_daily) and self.baseline in set(ok_daily["scenario"]):
+                frames["cumulative"], self.crossover = cumulative_by_quarter(ok_daily, self.baseline)
+                frames["crossover"] = self.crossover
+        write_results(out, frames, meta)
+        write_designs(out, self.scenarios)  # OUT/designs/<name>.yaml: the report's "reproduce with" reruns them
+        ok_runs = self.runs[self.runs["status"] == "ok"]
+        if charts and len(ok_runs):
+            from .plots import write_compare_charts
+
+            write_compare_charts(ok_runs, self.differences, self.daily, out / "charts")
+        self.folder = out
+        return out
+
+    def report(
+        self,
+        html: str | Path | None = None,
+        pdf: str | Path | None = None,
+        pptx: str | Path | None = None,
+        folder: str | Path | None = None,
+        force: bool = False,
+        **options,
+    ):
+        """Write the report of this comparison, as ``orgsim report`` does: ``html`` (default
+        ``FOLDER/report.html``), and ``pdf`` and ``pptx`` if given.
+
+        The report is built from a results folder: ``folder`` if given (saved there first if it
+        does not hold these results yet), else the folder of the last :meth:`save`, else a new
+        folder beside ``html`` (``<html stem>_results``). ``options``: ``title``, ``subtitle``,
+        ``client``, ``logo``, ``outcomes``, ``robustness``, ``validation`` (see
+        :func:`simulation.report.build_report`). Returns the written files.
+        """
+        from .report import build_report
+
+        if folder is not None and (self.folder is None or Path(folder).resolve() != self.folder.resolve()):
+            self.save(folder)
+        elif folder is None and self.folder is None:
+            if html is None:
+                raise OrgsimError("comparison.report(): give html=FILE or folder=DIR (or save() the comparison first)")
+            self.save(Path(html).with_name(f"{Path(html).stem}_results"))
+        return build_report(self.folder, out=html, pdf=pdf, pptx=pptx, force=force, **options)
 
     @property
     def failures(self) -> pd.DataFrame:
@@ -89,6 +169,7 @@ def compare(
     loaded = [s if isinstance(s, Scenario) else load_scenario(s) for s in given]
     names = [s.name for s in loaded]
     check_unique_names(names, given)
+    designs = list(loaded)  # as given (meta.json and designs/ record these; an added baseline is named by ``baseline``)
     if workers is None:
         workers = default_workers()
     # The baseline may be a preset name, a YAML path, or the name of a design given above.
@@ -119,6 +200,11 @@ def compare(
         runs = pd.concat(frames, ignore_index=True)
         daily_frame = pd.concat([p[1] for p in ok], ignore_index=True) if daily else None
     return Comparison(
+        scenarios=designs,
+        seed=seed,
+        replications=replications,
+        days=days,
+        outcomes=None if tuple(outcomes) == tuple(KEY_OUTCOMES) else list(outcomes),
         daily=daily_frame,
         runs=runs,
         # Failure rows leave their outcomes empty: left out of the means (n counts the runs that

@@ -385,3 +385,34 @@ def test_significance_is_never_shown_by_colour_alone(six):
     marks = {"better": "&#9650;", "worse": "&#9660;", "higher": "&#9679;", "lower": "&#9679;"}
     for verdict, body in cells:
         assert marks[verdict] in body or {"better": "\u25b2", "worse": "\u25bc"}.get(verdict, "\u25cf") in body, (verdict, body)
+
+
+# ----------------------------------------------------------------------------- reports from Python
+
+
+def test_comparison_save_and_report_match_the_command_line(tmp_path, capsys):
+    """What compare(...) returns saves the folder orgsim compare writes, and reports as orgsim report does."""
+    from simulation import compare, load_scenario
+
+    small = load_scenario("sla").with_overrides({"name": "small_sla", "market.n_accounts": 2000})
+    (tmp_path / "small_sla.yaml").write_text("base: sla\nmarket:\n  n_accounts: 2000\n")
+    args = {"replications": 2, "days": 30, "seed": 5}
+    result = compare(["separate_targets", small], workers=1, outcomes=["bookings", "cac", "total_cost"], **args)
+    result.save(tmp_path / "py")
+    status = main(["compare", "separate_targets", str(tmp_path / "small_sla.yaml"), "--replications", "2", "--days", "30", "--seed", "5",
+                   "--workers", "1", "--outcomes", "bookings,cac,total_cost", "--out", str(tmp_path / "cli")])  # fmt: skip
+    capsys.readouterr()
+    assert status == 0
+
+    def listing(root: Path) -> list[str]:
+        return sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file())
+
+    assert listing(tmp_path / "py") == listing(tmp_path / "cli")
+    for name in ("runs.csv", "summary.csv", "differences.csv", "cumulative.csv"):
+        assert (tmp_path / "py" / name).read_text() == (tmp_path / "cli" / name).read_text(), name
+    meta_py, meta_cli = (json.loads((tmp_path / f / "meta.json").read_text()) for f in ("py", "cli"))
+    assert meta_py == meta_cli and meta_py["outcomes"] == ["bookings", "cac", "total_cost"]
+    files = result.report(html=tmp_path / "r.html", pdf=tmp_path / "r.pdf", pptx=tmp_path / "r.pptx", title="From Python")
+    assert files.html.exists() and files.pdf.exists() and files.pptx.exists() and files.html.parent == tmp_path
+    html = files.html.read_text(encoding="utf-8")
+    assert "<h1>From Python</h1>" in html and "Total cost" in html and "Pipeline created" not in html.split('id="results"')[1]
