@@ -193,7 +193,7 @@ def test_summary_recommends_only_a_resolved_lead_and_names_its_trade_off():
     assert s.recommended == "sla"
     assert s.headline == "SLA leads on bookings: +$200K [+$100K, +$300K] against Separate targets."
     rec = dict((x.title, x.lines) for x in s.sections)["Recommendation"]
-    assert "also clearly better on cost per won deal (cac) -$5K [-$7K, -$3K]" in " ".join(rec)
+    assert "also clearly better on cost per won deal (CAC) -$5K [-$7K, -$3K]" in " ".join(rec)
     assert any(line.startswith("Trade-off: SLA is clearly worse on friction index +0.05") for line in rec)
     # an interval that includes zero recommends nothing
     summary, differences = _frames((2e5, -1e4, 4e5))
@@ -230,7 +230,7 @@ def test_summary_costs_dip_payback_and_validation_misses_that_bear_on_the_questi
     s = compare_summary(summary, differences, ["separate_targets", "sla"], "separate_targets", validation=VALIDATION,
                         cumulative=cumulative, crossover=crossover)  # fmt: skip
     sections = dict((x.title, " ".join(x.lines)) for x in s.sections)
-    assert "SLA: total cost $2.1M [$1.9M, $2.3M]; cost per won deal (cac) $45K [$40K, $50K]." in sections["What it costs"]
+    assert "SLA: total cost $2.1M [$1.9M, $2.3M]; cost per won deal (CAC) $45K [$40K, $50K]." in sections["What it costs"]
     assert "deepest gap is -$80K in quarter 2; it is ahead for good from quarter 3 (payback)" in sections["What it costs"]
     # two misses, one bears on the outcomes shown (pipeline), the brand-budget one does not
     assert (
@@ -269,7 +269,7 @@ def test_deck_has_its_slides_titles_and_chart_data_equal_to_the_results(six):
     summary = pd.read_csv(folder / "summary.csv")
     differences = pd.read_csv(folder / "differences.csv")
     designs = plots.design_order(summary["scenario"])
-    bookings = charts["Outsourced SDRs has the highest mean bookings: $1.5M"]
+    bookings = charts["Outsourced SDRs has the highest mean bookings: $1.5M, clearly better than Separate targets"]
     assert list(bookings.plots[0].categories) == [plots.design_label(d) for d in designs]
     means = summary[summary["outcome"] == "bookings"].set_index("scenario").loc[designs]
     series = bookings.plots[0].series[0]

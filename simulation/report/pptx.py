@@ -137,7 +137,7 @@ class Deck:
     ):
         """A clustered column chart, one series per entry, with custom error bars (minus, plus lengths)."""
         from pptx.chart.data import CategoryChartData
-        from pptx.enum.chart import XL_CHART_TYPE, XL_LEGEND_POSITION
+        from pptx.enum.chart import XL_CHART_TYPE, XL_LEGEND_POSITION, XL_TICK_LABEL_POSITION
         from pptx.util import Inches, Pt
 
         slide = self._slide(title, notes)
@@ -150,6 +150,9 @@ class Deck:
         )
         chart = frame.chart
         _money_axis(chart, number_format, [v for values in series.values() for v in values])
+        chart.category_axis.tick_label_position = XL_TICK_LABEL_POSITION.LOW  # below the plot, not on the zero line
+        if all(v is None or pd.isna(v) or v >= 0 for values in series.values() for v in values):
+            chart.value_axis.minimum_scale = 0  # bars of non-negative quantities start at zero
         chart.has_legend = len(series) > 1
         if chart.has_legend:
             chart.legend.position = XL_LEGEND_POSITION.BOTTOM
@@ -171,7 +174,7 @@ class Deck:
         self, title: str, categories: Sequence[str], series: dict[str, Sequence[float]], number_format: str, axis_title: str, notes: str
     ):
         from pptx.chart.data import CategoryChartData
-        from pptx.enum.chart import XL_CHART_TYPE, XL_LEGEND_POSITION
+        from pptx.enum.chart import XL_CHART_TYPE, XL_LEGEND_POSITION, XL_TICK_LABEL_POSITION
         from pptx.util import Inches, Pt
 
         slide = self._slide(title, notes)
@@ -183,6 +186,7 @@ class Deck:
             XL_CHART_TYPE.LINE_MARKERS, Inches(0.6), Inches(1.5), self.width - Inches(1.2), self.height - Inches(1.9), data
         ).chart
         _money_axis(chart, number_format, [v for values in series.values() for v in values])
+        chart.category_axis.tick_label_position = XL_TICK_LABEL_POSITION.LOW
         chart.has_legend = True
         chart.legend.position = XL_LEGEND_POSITION.BOTTOM
         chart.legend.include_in_layout = False
@@ -294,8 +298,15 @@ def _notes_table(rows: list[list[str]]) -> str:
     return "\n".join(" | ".join(r) for r in rows)
 
 
-def means_slide(deck: Deck, summary: pd.DataFrame, designs: list[str], outcome: str) -> None:
-    """Mean of ``outcome`` per design with its 95% interval, as a native bar chart with error bars."""
+def means_slide(
+    deck: Deck, summary: pd.DataFrame, designs: list[str], outcome: str, differences: pd.DataFrame | None = None, baseline: str = ""
+) -> None:
+    """Mean of ``outcome`` per design with its 95% interval, as a native bar chart with error bars.
+
+    The headline names the design with the best mean and says whether its paired difference
+    from the baseline is resolved (``differences`` with Holm's ``resolved``), so a slide never
+    claims more than the intervals do.
+    """
     m = plots.measure(outcome)
     rows = summary[summary["outcome"] == outcome].set_index(summary.loc[summary["outcome"] == outcome, "scenario"].astype(str))
     shown = [d for d in designs if d in rows.index]
@@ -305,6 +316,13 @@ def means_slide(deck: Deck, summary: pd.DataFrame, designs: list[str], outcome: 
     lows, highs = (list(v) for v in plots.clip_band(outcome, rows.loc[shown, "ci_low"], rows.loc[shown, "ci_high"]))
     best = (max if m.better != "lower" else min)(zip(means, shown, strict=True))[1]
     title = f"{plots.design_label(best)} has the {'highest' if m.better != 'lower' else 'lowest'} mean {plots.lower_first(m.label)}: {plots.format_value(rows.loc[best, 'mean'], outcome)}"
+    if best != baseline and differences is not None and len(differences):
+        from .summary import _resolved_better
+
+        d = differences[(differences["outcome"] == outcome) & (differences["scenario"].astype(str) == best)]
+        if len(d):
+            clear = _resolved_better(d.iloc[0], outcome)
+            title += f", {'clearly better than' if clear else 'not clearly different from'} {plots.design_label(baseline)}"
     notes = f"{m.label}: mean per design with its 95% interval across replications.\n" + _notes_table(
         [
             [
@@ -392,12 +410,16 @@ def write_deck(path: Path, results: ResultsFolder, context: dict[str, Any], char
     if results.kind == "compare":
         frame_summary = results.frames["summary"]
         differences = results.frames.get("differences", pd.DataFrame())
+        if len(differences):
+            from . import content
+
+            differences = content.with_holm(differences)  # the same family of comparisons as the tables
         designs, baseline = context["designs"], context["baseline"]
         headline_outcome = context["outcomes"][0] if context.get("outcomes") else "bookings"
         if len(differences):
             differences_slide(deck, differences, designs, baseline, headline_outcome, summary.headline)
         for outcome in dict.fromkeys([headline_outcome, *(o for o in DECK_OUTCOMES if o in context.get("outcomes", DECK_OUTCOMES))]):
-            means_slide(deck, frame_summary, designs, outcome)
+            means_slide(deck, frame_summary, designs, outcome, differences, baseline)
         cumulative = results.frames.get("cumulative")
         if cumulative is not None and len(cumulative):
             jcurve_slide(deck, cumulative, designs, baseline)

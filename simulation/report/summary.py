@@ -181,11 +181,11 @@ def compare_summary(
     recommended = None
     lines: list[str] = []
     if leader is None:
-        headline = f"No results for {m.label.lower()}: nothing to recommend."
+        headline = f"No results for {plots.lower_first(m.label)}: nothing to recommend."
     elif leader == baseline:
-        headline = f"No design beats {base_label} on {m.label.lower()}: keep it, or test other designs."
+        headline = f"No design beats {base_label} on {plots.lower_first(m.label)}: keep it, or test other designs."
         lines.append(
-            f"{base_label} has the best mean {m.label.lower()} of the {len(designs)} designs ({_value_with_interval(summary, baseline, outcome)})."
+            f"{base_label} has the best mean {plots.lower_first(m.label)} of the {len(designs)} designs ({_value_with_interval(summary, baseline, outcome)})."
         )
     else:
         verdict = _resolved_better(diffs.loc[leader], outcome) if leader in diffs.index else None
@@ -193,13 +193,13 @@ def compare_summary(
         diff_text = _difference_text(diffs.loc[leader], outcome) if leader in diffs.index else "n/a"
         if verdict:
             recommended = leader
-            headline = f"{leader_label} leads on {m.label.lower()}: {diff_text} against {base_label}."
+            headline = f"{leader_label} leads on {plots.lower_first(m.label)}: {diff_text} against {base_label}."
             lines.append(
-                f"On this evidence, {leader_label} is the design to prefer for {m.label.lower()}: its paired difference from "
+                f"On this evidence, {leader_label} is the design to prefer for {plots.lower_first(m.label)}: its paired difference from "
                 f"{base_label} is {diff_text} (95% interval; resolved after correcting for every comparison in the table)."
             )
         else:
-            headline = f"No design beats {base_label} clearly on {m.label.lower()}."
+            headline = f"No design beats {base_label} clearly on {plots.lower_first(m.label)}."
             lines.append(
                 f"{leader_label} has the highest mean, {diff_text} against {base_label}, but the interval does not resolve the "
                 "difference (it includes zero, or does not survive the correction for many comparisons): more replications, "
@@ -216,7 +216,7 @@ def compare_summary(
             if d.empty:
                 continue
             v = _resolved_better(d.iloc[0], other)
-            text = f"{plots.measure(other).label.lower()} {_difference_text(d.iloc[0], other)}"
+            text = f"{plots.lower_first(plots.measure(other).label)} {_difference_text(d.iloc[0], other)}"
             if v is True:
                 better_on.append(text)
             elif v is False:
@@ -237,8 +237,8 @@ def compare_summary(
         drivers.append(section.sentences[0])
     else:
         drivers.append(
-            f"Not decomposed: rerun the comparison with --explain to split {plots.design_label(focus)}'s difference among the "
-            "lever groups that differ (Shapley values)."
+            f"Not decomposed: rerun the comparison with --explain to split the difference of {plots.design_label(focus)} "
+            "among the lever groups that differ (Shapley values)."
         )
     sections.append(SummarySection("What drives it", drivers))
 
@@ -246,7 +246,7 @@ def compare_summary(
     costs: list[str] = []
     for design in [d for d in (focus, baseline) if d is not None and (focus != baseline or d == baseline)][:2]:
         parts = [
-            f"{plots.measure(o).label.lower()} {_value_with_interval(summary, design, o)}"
+            f"{plots.lower_first(plots.measure(o).label)} {_value_with_interval(summary, design, o)}"
             for o in ("total_cost", "cac")
             if _mean_of(summary, design, o) is not None
         ]
@@ -288,13 +288,15 @@ def compare_summary(
     else:
         row = _robust_pair(robustness, focus, baseline, outcome)
         if row is None:
-            sure.append(f"The attached robustness run does not compare {plots.design_label(focus)} with {base_label} on {m.label.lower()}.")
+            sure.append(
+                f"The attached robustness run does not compare {plots.design_label(focus)} with {base_label} on {plots.lower_first(m.label)}."
+            )
         else:
             share, lo, hi, wins_for_focus = row
             word = "holds" if share >= ROBUST_HOLDS else "holds in most but not all" if share >= ROBUST_MOSTLY else "does not hold in most"
             sure.append(
                 f"The ranking {word} of the plausible assumptions: {plots.design_label(focus)} beats {base_label} on "
-                f"{m.label.lower()} in {share:.0%} [{lo:.0%}, {hi:.0%}] of {robustness.get('samples', '?')} sampled points."
+                f"{plots.lower_first(m.label)} in {share:.0%} [{lo:.0%}, {hi:.0%}] of {robustness.get('samples', '?')} sampled points."
             )
             box, top = wins_for_focus.get("box"), wins_for_focus.get("top_assumptions")
             if box:
