@@ -13,6 +13,7 @@ python-pptx is an optional dependency: ``pip install "orgsim[report]"``.
 from __future__ import annotations
 
 import io
+import math
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
@@ -134,8 +135,10 @@ class Deck:
         number_format: str,
         axis_title: str,
         notes: str,
+        colors: Sequence[str] | None = None,
     ):
-        """A clustered column chart, one series per entry, with custom error bars (minus, plus lengths)."""
+        """A clustered column chart, one series per entry, with custom error bars (minus, plus lengths);
+        ``colors``: one per category (the designs' colours, as in every other chart)."""
         from pptx.chart.data import CategoryChartData
         from pptx.enum.chart import XL_CHART_TYPE, XL_LEGEND_POSITION, XL_TICK_LABEL_POSITION
         from pptx.util import Inches, Pt
@@ -151,8 +154,6 @@ class Deck:
         chart = frame.chart
         _money_axis(chart, number_format, [v for values in series.values() for v in values])
         chart.category_axis.tick_label_position = XL_TICK_LABEL_POSITION.LOW  # below the plot, not on the zero line
-        if all(v is None or pd.isna(v) or v >= 0 for values in series.values() for v in values):
-            chart.value_axis.minimum_scale = 0  # bars of non-negative quantities start at zero
         chart.has_legend = len(series) > 1
         if chart.has_legend:
             chart.legend.position = XL_LEGEND_POSITION.BOTTOM
@@ -168,10 +169,38 @@ class Deck:
         for ser, name in zip(chart.plots[0].series, series, strict=True):
             if name in errors:
                 _add_error_bars(ser, *errors[name])
+            for k, color in enumerate(colors or []):
+                fill = ser.points[k].format.fill
+                fill.solid()
+                fill.fore_color.rgb = _rgb(color)
+        # The value axis covers the intervals too (PowerPoint and Impress scale to the bars alone),
+        # on round ticks, in the unit the largest end needs.
+        ends = [
+            end
+            for name, values in series.items()
+            for k, v in enumerate(values)
+            if v is not None and not pd.isna(v)
+            for end in (v - (errors[name][0][k] if name in errors else 0), v + (errors[name][1][k] if name in errors else 0))
+            if not pd.isna(end)
+        ]
+        if ends:
+            low, high = min(0.0, min(ends)), max(0.0, max(ends))
+            step = _nice_step((high - low) / 6 or 1.0)
+            chart.value_axis.minimum_scale = math.floor(low / step) * step
+            chart.value_axis.maximum_scale = math.ceil(high / step) * step
+            chart.value_axis.major_unit = step
+            _money_axis(chart, number_format, ends)
         return chart
 
     def line_chart(
-        self, title: str, categories: Sequence[str], series: dict[str, Sequence[float]], number_format: str, axis_title: str, notes: str
+        self,
+        title: str,
+        categories: Sequence[str],
+        series: dict[str, Sequence[float]],
+        number_format: str,
+        axis_title: str,
+        notes: str,
+        colors: Sequence[str] | None = None,
     ):
         from pptx.chart.data import CategoryChartData
         from pptx.enum.chart import XL_CHART_TYPE, XL_LEGEND_POSITION, XL_TICK_LABEL_POSITION
@@ -187,6 +216,11 @@ class Deck:
         ).chart
         _money_axis(chart, number_format, [v for values in series.values() for v in values])
         chart.category_axis.tick_label_position = XL_TICK_LABEL_POSITION.LOW
+        for ser, color in zip(chart.plots[0].series, colors or [], strict=False):
+            ser.format.line.color.rgb = _rgb(color)
+            ser.marker.format.fill.solid()
+            ser.marker.format.fill.fore_color.rgb = _rgb(color)
+            ser.marker.format.line.color.rgb = _rgb(color)
         chart.has_legend = True
         chart.legend.position = XL_LEGEND_POSITION.BOTTOM
         chart.legend.include_in_layout = False
@@ -210,6 +244,18 @@ class Deck:
 
     def save(self, path: Path) -> None:
         self.prs.save(str(path))
+
+
+def _rgb(color: str):
+    from pptx.dml.color import RGBColor
+
+    return RGBColor.from_string(color.lstrip("#").upper())
+
+
+def _nice_step(raw: float) -> float:
+    """The smallest of 1, 2, 2.5 or 5 x 10^k at least ``raw``: round axis ticks."""
+    power = 10 ** math.floor(math.log10(raw))
+    return next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= raw)
 
 
 def _money_axis(chart, number_format: str, values: Sequence[float]) -> None:
@@ -336,7 +382,7 @@ def means_slide(
     deck.bar_chart(
         title, [plots.design_label(d) for d in shown], {m.label: means},
         {m.label: ([mu - lo for mu, lo in zip(means, lows, strict=True)], [hi - mu for mu, hi in zip(means, highs, strict=True)])},
-        _number_format(outcome), _axis_title(outcome), notes,
+        _number_format(outcome), _axis_title(outcome), notes, [plots.design_colors(designs)[d] for d in shown],
     )  # fmt: skip
 
 
@@ -360,7 +406,7 @@ def differences_slide(deck: Deck, differences: pd.DataFrame, designs: list[str],
         {f"Difference from {plots.design_label(baseline)}": (
             [v - float(d.loc[x, "ci_low"]) for x, v in zip(shown, diffs, strict=True)],
             [float(d.loc[x, "ci_high"]) - v for x, v in zip(shown, diffs, strict=True)])},
-        _number_format(outcome), _axis_title(outcome, difference=True), notes,
+        _number_format(outcome), _axis_title(outcome, difference=True), notes, [plots.design_colors(designs)[x] for x in shown],
     )  # fmt: skip
 
 
@@ -379,6 +425,7 @@ def jcurve_slide(deck: Deck, cumulative: pd.DataFrame, designs: list[str], basel
     deck.line_chart(
         f"Cumulative bookings against {plots.design_label(baseline)}, quarter by quarter",
         [f"Q{int(q)}" for q in quarters], series, '"$"#,##0', "Cumulative bookings difference ($)", notes,
+        [plots.design_colors(designs)[d] for d in shown],
     )  # fmt: skip
 
 
