@@ -29,6 +29,7 @@ EXIT_USER_ERROR = 2
 UNITS = {
     "bookings": "USD",
     "pipeline_created": "USD",
+    "total_cost": "USD",
     "cac": "USD",
     "median_speed_to_lead_hours": "hours",
     "mqls": "leads",
@@ -151,9 +152,16 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    width = max(len(name) for name in PRESETS)
+    from .scenario import roadmap_descriptions
+
+    roadmaps = roadmap_descriptions()
+    width = max(len(name) for name in [*PRESETS, *roadmaps])
     for name, text in preset_descriptions().items():
         print(f"{name:<{width}}  {text}")
+    if roadmaps:
+        print("\nroadmaps (a change of design part-way; run them as paths, e.g. orgsim compare PATH):")
+        for name, (path, text) in roadmaps.items():
+            print(f"{name:<{width}}  {text}\n{'':<{width}}  {path}")
     return 0
 
 
@@ -220,11 +228,16 @@ def comparison_table(result: Comparison) -> pd.DataFrame:
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
-    from .comparison import check_outcomes, check_run_count, check_unique_names
+    from .comparison import check_outcomes, check_run_count, check_unique_names, with_starting_designs
 
     scenarios = [load_scenario(s) for s in (args.scenarios or PRESETS)]  # validate all before running
     check_unique_names([s.name for s in scenarios], list(args.scenarios or PRESETS))
     outcomes = check_outcomes(_outcome_list(args.outcomes))
+    if args.days is not None:  # a roadmap's steps must fall within the horizon --days sets
+        for s in scenarios:
+            if s.timeline:
+                s.with_overrides({"horizon_days": args.days}, f"--days {args.days} for {s.name}")
+    scenarios, _ = with_starting_designs(scenarios)  # each roadmap runs beside the design it starts from
     designs = len(scenarios)
     if args.baseline not in {s.name for s in scenarios}:
         reference = load_scenario(args.baseline)  # a preset or a file: validated before anything runs
@@ -277,10 +290,40 @@ def cmd_compare(args: argparse.Namespace) -> int:
                 print(f"{r.scenario}: cumulative bookings vs {r.reference} change sign in quarter {int(r.sign_change_quarter)} "
                       f"({direction}; per quarter in {out}/cumulative.csv)")
         print()
+    if result.payback is not None and len(result.payback):
+        _print_roadmaps(result, out)
     print(f"per-run summaries, interval table and paired differences written to {out}/")
     if not args.no_charts and len(ok_runs):
         print(f"charts (PNG and SVG) written to {out / 'charts'}/; a report: orgsim report {out}")
     return status
+
+
+def _print_roadmaps(result: Comparison, out: Path) -> None:
+    """Each roadmap against the design it starts from: quarterly and cumulative bookings
+    differences with their intervals, the dip and the payback quarter."""
+    from .experiments.quarterly import describe_quarter
+
+    frame = result.roadmap_quarterly
+    for r in result.payback.itertuples():
+        rows = frame[(frame["scenario"] == r.scenario) & (frame["outcome"] == "bookings")].sort_values("quarter")
+        print(f"roadmap {r.scenario} vs {r.reference} (the design it starts from; change at quarter {r.switch_quarter}), "
+              f"bookings, paired on {r.n} replications [95% CI]")
+        table = pd.DataFrame({
+            "quarter": rows["quarter"].to_numpy(),
+            "this quarter": [f"{_fmt(d, 'bookings', True)} [{_fmt(lo, 'bookings', True)}, {_fmt(hi, 'bookings', True)}]"
+                             for d, lo, hi in zip(rows["difference"], rows["ci_low"], rows["ci_high"], strict=True)],
+            "cumulative": [f"{_fmt(d, 'bookings', True)} [{_fmt(lo, 'bookings', True)}, {_fmt(hi, 'bookings', True)}]"
+                           for d, lo, hi in zip(rows["cumulative"], rows["cumulative_ci_low"], rows["cumulative_ci_high"], strict=True)],
+        })
+        print(table.to_string(index=False))
+        print(f"  transition dip: {_fmt(r.dip, 'bookings', True)} [{_fmt(r.dip_ci_low, 'bookings', True)}, "
+              f"{_fmt(r.dip_ci_high, 'bookings', True)}] in quarter {r.dip_quarter}; deepest cumulative "
+              f"{_fmt(r.trough, 'bookings', True)} (quarter {r.trough_quarter})")
+        print(f"  payback: {describe_quarter(r.payback_quarter)} [95% CI: {describe_quarter(r.payback_earliest)} to "
+              f"{describe_quarter(r.payback_latest)}]")
+        print()
+    print(f"quarterly outcomes of every run in {out}/quarterly.csv; roadmap differences in roadmap_quarterly.csv and payback.csv; "
+          "J-curves in charts/jcurve_*.png\n")
 
 
 def _report_compare_failures(result: Comparison, out: Path) -> int:

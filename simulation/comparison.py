@@ -41,6 +41,11 @@ class Comparison:
             records in ``meta.json``; ``outcomes`` None: the default key outcomes).
         crossover: after :meth:`save`, the quarter from which each design's cumulative
             bookings keep the sign they end with against the baseline (the J-curve's payback).
+        quarterly: one row per run and quarter (``experiments.quarterly.quarterly_outcomes``).
+        roadmaps: each roadmap (a scenario with a timeline) and the design it starts from.
+        roadmap_quarterly: per roadmap, quarter and outcome, the paired difference against
+            its starting design and the cumulative difference, with 95% intervals.
+        payback: per roadmap, the payback quarter with its interval, the dip and the trough.
     """
 
     runs: pd.DataFrame
@@ -48,6 +53,10 @@ class Comparison:
     differences: pd.DataFrame
     baseline: str
     daily: pd.DataFrame | None = None
+    quarterly: pd.DataFrame | None = None
+    roadmaps: dict[str, str] | None = None
+    roadmap_quarterly: pd.DataFrame | None = None
+    payback: pd.DataFrame | None = None
     scenarios: list[Scenario] = field(default_factory=list, repr=False)
     seed: int | None = None
     replications: int | None = None
@@ -87,6 +96,12 @@ class Comparison:
             if len(ok_daily) and self.baseline in set(ok_daily["scenario"]):
                 frames["cumulative"], self.crossover = cumulative_by_quarter(ok_daily, self.baseline)
                 frames["crossover"] = self.crossover
+        if self.quarterly is not None:
+            frames["quarterly"] = self.quarterly
+        if self.roadmap_quarterly is not None:
+            frames["roadmap_quarterly"] = self.roadmap_quarterly
+            frames["payback"] = self.payback
+            meta["roadmaps"] = self.roadmaps
         write_results(out, frames, meta)
         write_designs(out, self.scenarios)  # OUT/designs/<name>.yaml: the report's "reproduce with" reruns them
         ok_runs = self.runs[self.runs["status"] == "ok"]
@@ -94,6 +109,10 @@ class Comparison:
             from .plots import write_compare_charts
 
             write_compare_charts(ok_runs, self.differences, self.daily, out / "charts")
+            if self.roadmap_quarterly is not None:
+                from .jcurve import write_jcurve_charts
+
+                write_jcurve_charts(self.roadmap_quarterly, self.payback, out / "charts")
         self.folder = out
         return out
 
@@ -167,9 +186,10 @@ def compare(
         raise ValueError("replications must be at least 1")
     given = list(scenarios or PRESETS)
     loaded = [s if isinstance(s, Scenario) else load_scenario(s) for s in given]
+    check_unique_names([s.name for s in loaded], given)
+    loaded, roadmaps = with_starting_designs(loaded)
     names = [s.name for s in loaded]
-    check_unique_names(names, given)
-    designs = list(loaded)  # as given (meta.json and designs/ record these; an added baseline is named by ``baseline``)
+    designs = list(loaded)  # as given, with roadmaps' starting designs (meta.json and designs/ record these)
     if workers is None:
         workers = default_workers()
     # The baseline may be a preset name, a YAML path, or the name of a design given above.
@@ -199,12 +219,26 @@ def compare(
                 frames.append(result[0].assign(status="ok", error=None, traceback=None))
         runs = pd.concat(frames, ignore_index=True)
         daily_frame = pd.concat([p[1] for p in ok], ignore_index=True) if daily else None
+    quarterly = roadmap_frame = payback_frame = None
+    if daily_frame is not None:
+        from .experiments.quarterly import payback, quarterly_outcomes, roadmap_quarterly
+
+        ok_keys = runs.loc[runs["status"] == "ok", ["scenario", "replication"]]
+        quarterly = quarterly_outcomes(daily_frame.merge(ok_keys))
+        if roadmaps:
+            switch = {s.name: s.timeline[0].at_quarter for s in loaded if s.name in roadmaps}
+            roadmap_frame = roadmap_quarterly(quarterly, roadmaps, switch)
+            payback_frame = payback(roadmap_frame)
     return Comparison(
         scenarios=designs,
         seed=seed,
         replications=replications,
         days=days,
         outcomes=None if tuple(outcomes) == tuple(KEY_OUTCOMES) else list(outcomes),
+        quarterly=quarterly,
+        roadmaps=roadmaps or None,
+        roadmap_quarterly=roadmap_frame,
+        payback=payback_frame,
         daily=daily_frame,
         runs=runs,
         # Failure rows leave their outcomes empty: left out of the means (n counts the runs that
@@ -229,6 +263,45 @@ def check_outcomes(outcomes: Sequence[str] | None) -> list[str] | None:
     if len(set(outcomes)) != len(outcomes):
         raise OrgsimError("--outcomes: an outcome is listed twice")
     return list(outcomes)
+
+
+def _content(scenario: Scenario, horizon: bool = True) -> dict:
+    data = scenario.model_dump()
+    for key in ("name", "description", "timeline", *(() if horizon else ("horizon_days",))):
+        data.pop(key, None)
+    return data
+
+
+def with_starting_designs(scenarios: Sequence[Scenario]) -> tuple[list[Scenario], dict[str, str]]:
+    """The scenarios plus the design each roadmap starts from, and {roadmap: its starting design}.
+
+    A roadmap's starting design is the roadmap without its timeline. It is a listed design
+    with the same levers and horizon, if there is one; else the preset with the same
+    levers (named after it, at the roadmap's horizon; ``PRESET_12q`` if that name is taken);
+    else ``start_of_ROADMAP``. Roadmaps with the same starting design share one.
+    """
+    out = list(scenarios)
+    refs: dict[str, str] = {}
+    preset_content = None
+    for roadmap in [s for s in scenarios if s.timeline]:
+        start = roadmap.starting_design()
+        content = _content(start)
+        match = next((s for s in out if not s.timeline and _content(s) == content), None)
+        if match is None:
+            if preset_content is None:
+                preset_content = {p: _content(load_scenario(p), horizon=False) for p in PRESETS}
+            preset = next((p for p, c in preset_content.items() if c == _content(start, horizon=False)), None)
+            taken = {s.name for s in out}
+            if preset is None:
+                name = f"start_of_{roadmap.name}"
+            elif preset not in taken:
+                name = preset
+            else:
+                name = f"{preset}_{-(-start.horizon_days // 63)}q"
+            match = start.model_copy(update={"name": name, "description": f"the design {roadmap.name} starts from"})
+            out.append(match)
+        refs[roadmap.name] = match.name
+    return out, refs
 
 
 def check_unique_names(names: Sequence[str], given: Sequence[Scenario | str] | None = None) -> None:

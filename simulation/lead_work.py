@@ -201,7 +201,7 @@ class LeadWorkMixin:
         belief_t = self._beliefs(mql, trust, trust_agency)
         src_t = L.source[mql]
         agency_t = src_t == _AGENCY
-        agreed_t = s.sla.enabled & is_marketing(src_t) & (L.score[mql] >= s.sla.mql_definition_score)
+        agreed_t = s.sla.enabled & is_marketing(src_t) & (L.score[mql] >= s.sla.mql_definition_score) & (L.mql_day[mql] >= self.sla_start_day)
         yield_t = self._expected_yield(mql, belief_t, np.ones(len(mql)), skill[w_t], s.work.touch_hours)
         bonus = np.zeros(len(mql))
         if s.sla.enabled:
@@ -237,7 +237,7 @@ class LeadWorkMixin:
         yield_a = self._expected_yield(waiting, belief_a, nxt, skill[w_a], s.work.attempt_hours)
         floor = s.sla.enabled & is_marketing(L.source[waiting]) & (L.score[waiting] >= s.sla.mql_definition_score) & (
             L.attempts[waiting] < s.sla.min_attempts
-        )
+        ) & (L.mql_day[waiting] >= self.sla_start_day)
         worth = (yield_a >= reservation[w_a]) | floor
         cadence_left = L.attempts[waiting] < s.work.max_attempts
         stale = (d - L.sal_day[waiting]) > s.work.sal_max_age_days
@@ -472,7 +472,7 @@ class LeadWorkMixin:
             return
         L = self.leads
         mql = L.open_in(Stage.MQL)
-        agreed = is_marketing(L.source[mql]) & (L.score[mql] >= s.sla.mql_definition_score)
+        agreed = is_marketing(L.source[mql]) & (L.score[mql] >= s.sla.mql_definition_score) & (L.mql_day[mql] >= self.sla_start_day)
         waited = calendar_hours(L.mql_day[mql], L.arrival_hour[mql], self.day, 24.0)
         self._breach(mql[agreed & (waited > s.sla.first_touch_hours) & ~L.sla_breached[mql]])
         # The reject window: an agreed MQL that sales has neither accepted nor rejected within

@@ -301,7 +301,8 @@ def lead_frame(model: OrgModel) -> pd.DataFrame:
     n = L.n
     worker = L.worker[:n]
     role = np.full(n, WORKER_ROLES.index("none"), dtype=np.int8)
-    role[np.isin(worker, [a.unique_id for a in model.sdrs if not a.is_agency])] = WORKER_ROLES.index("sdr")
+    in_house = [a.unique_id for a in model.sdrs if not a.is_agency] + list(getattr(model, "departed_in_house_sdr_ids", []))
+    role[np.isin(worker, in_house)] = WORKER_ROLES.index("sdr")
     role[np.isin(worker, [a.unique_id for a in model.aes])] = WORKER_ROLES.index("ae")
     # Outbound prospects and agency meetings have no first-touch moment; their worker is who owns them.
     worked = (L.first_touch_day[:n] >= 0) | (L.sal_day[:n] >= 0)

@@ -8,8 +8,9 @@ submodel's rules live in its own module (docs/model.md, section 7): ``market.py`
 
 One ``step`` is one working day:
 
-1.  the calendar: days left in the quarter; in a combined org, the reorganisation's loss
-    of people's capacity today (the market does not know of it); a joint meeting if one is
+1.  the calendar: days left in the quarter; under a timeline, today's change of design
+    (``transition.py``, ODD 7.10); after a reorganisation (a combined org's start, or a
+    change of structure), its loss of people's capacity today (the market does not know of it); a joint meeting if one is
     due (an hour of every SDR's and AE's day, trust gain, its effects then fade);
 2.  the market moves (buying windows close and open; brand awareness follows brand spend
     through a two-stage lag, and decays); the enablement content stock decays and grows;
@@ -58,11 +59,12 @@ from .leads import LeadStore
 from .market import SALES_ICP, Market
 from .metrics import DailyRecorder
 from .scenario import WORKING_DAYS_PER_QUARTER, Scenario
+from .transition import TransitionMixin
 from .schedule import WORK_END_HOUR, WORK_START_HOUR, arrival_hours, calendar_hours  # noqa: F401  (re-exported)
 
 STREAMS = ("mesa", "market", "marketing", "inbound", "work", "outcomes", "people")
 
-class OrgModel(CampaignsMixin, LeadWorkMixin, DealsMixin, FeedbackMixin, LeadershipMixin, mesa.Model):
+class OrgModel(CampaignsMixin, LeadWorkMixin, DealsMixin, FeedbackMixin, LeadershipMixin, TransitionMixin, mesa.Model):
     """One company, its market and its revenue team, under one scenario."""
 
     def __init__(self, scenario: Scenario, seed: int = 0) -> None:
@@ -71,12 +73,13 @@ class OrgModel(CampaignsMixin, LeadWorkMixin, DealsMixin, FeedbackMixin, Leaders
         self.streams = {name: np.random.default_rng(child) for name, child in zip(STREAMS, children, strict=True)}
         super().__init__(rng=self.streams["mesa"])
         # The scenario is kept as ``settings``: Mesa >= 3.5 reserves ``Model.scenario`` for its own type.
-        self.settings = scenario
+        # Under a timeline, ``settings`` is the design in force (``transition.py``, ODD 7.10).
         self.seed = seed
         self.day = 0
         self.quarter_days = WORKING_DAYS_PER_QUARTER
         self.sample_window_days = 20
-        s = scenario
+        self._init_transition(scenario)
+        s = self.settings
         b = s.behaviour
 
         self.market = Market(s, self.streams["market"])
@@ -191,7 +194,7 @@ class OrgModel(CampaignsMixin, LeadWorkMixin, DealsMixin, FeedbackMixin, Leaders
         for ae in self.aes:
             ae.works_inbound = not inbound_sdrs
         self.inbound_pool_ids = np.array([a.unique_id for a in self.inbound_pool], dtype=np.int64)
-        self._in_pool = np.zeros(max(a.unique_id for a in self.agents) + 1, dtype=bool)
+        self._in_pool = np.zeros(max(max(a.unique_id for a in self.agents) + 1, len(getattr(self, "_by_id", ()))), dtype=bool)
         self._in_pool[self.inbound_pool_ids] = True
         self.ae_ids = np.array([a.unique_id for a in self.aes], dtype=np.int64)
         self.workers = {a.unique_id: a for a in [*self.sdrs, *self.aes]}
@@ -200,7 +203,8 @@ class OrgModel(CampaignsMixin, LeadWorkMixin, DealsMixin, FeedbackMixin, Leaders
         self._worker_shared_weight = np.array([a.pay_shared_weight() for a in self._worker_list], dtype=float)
         self.marketer_ids = np.array([m.unique_id for m in self.marketers], dtype=np.int64)
         self._marketer_pos = {m.unique_id: i for i, m in enumerate(self.marketers)}
-        size = max(a.unique_id for a in self.agents) + 1
+        # Never shrinks: leads keep the ids of people who have left (a timeline step).
+        size = max(max(a.unique_id for a in self.agents) + 1, len(getattr(self, "_by_id", ())))
         self._marketer_pos_table = np.full(size, -1, dtype=np.int64)
         self._marketer_pos_table[self.marketer_ids] = np.arange(len(self.marketer_ids))
         self._is_ae = np.zeros(size, dtype=bool)
@@ -248,11 +252,10 @@ class OrgModel(CampaignsMixin, LeadWorkMixin, DealsMixin, FeedbackMixin, Leaders
         d = self.day
         day_in_quarter = d % self.quarter_days
         self.days_left_in_quarter = self.quarter_days - day_in_quarter - 1
-        lead = s.leadership
-        if s.structure == "combined" and lead.reorg_transition_days > 0 and d < lead.reorg_transition_days:
-            self.transition_factor = 1.0 - lead.reorg_capacity_loss * (1.0 - d / lead.reorg_transition_days)
-        else:
-            self.transition_factor = 1.0
+        if self._changes or self._leaving:
+            self.apply_timeline()  # a roadmap's change of design and its departures (ODD 7.10)
+            s = self.settings
+        self.transition_factor = self.reorganisation_factor()
         # Only the people's capacity suffers a reorganisation: the market does not know of it.
         every = s.collaboration.joint_meeting_every_days
         if every > 0 and d % every == 0:
@@ -311,7 +314,7 @@ class OrgModel(CampaignsMixin, LeadWorkMixin, DealsMixin, FeedbackMixin, Leaders
         self.costs["salaries"] += salaries / year
         self.costs["programmes"] += (self.programme_budget - self.sdr_budget_moved) / self.quarter_days
         if s.sdr.sourcing == "agency" and s.sdr.agency.price_model == "retainer":
-            self.costs["agency"] += len(self.sdrs) * s.sdr.agency.retainer_per_sdr_month_usd * 12 / year
+            self.costs["agency"] += sum(1 for a in self.sdrs if a.is_agency) * s.sdr.agency.retainer_per_sdr_month_usd * 12 / year
 
     @property
     def total_cost(self) -> float:

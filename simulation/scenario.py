@@ -237,6 +237,10 @@ class Leadership(_Strict):
     )
     reorg_transition_days: int = Field(63, ge=0, le=1000, description="working days of disruption after combining the org")
     reorg_capacity_loss: float = Field(0.15, ge=0, le=1, description="share of capacity lost at the start of the transition (assumption)")
+    sdr_notice_days: int = Field(
+        10, ge=0, le=126,
+        description="working days in-house SDRs keep working their queues after a timeline step moves their jobs to an agency (or cuts the team) before they leave; agency SDRs replaced by an in-house team leave after the same notice (assumption: two weeks' notice, range 0-42)",
+    )
     salary_usd: float = Field(350_000, ge=0, le=1e7, description="fully loaded annual cost per leader (assumption)")
     quota_percentile: float = Field(
         default_factory=lambda: calibrated("leadership.quota_percentile", 38.0), ge=0, le=100,
@@ -367,6 +371,20 @@ class Behaviour(_Strict):
     enablement_decay: float = Field(0.01, ge=0, le=1, description="daily obsolescence of enablement content (assumption)")
 
 
+class TimelineStep(_Strict):
+    """One change of design part-way through a run (a reorganisation roadmap's step).
+
+    At the start of quarter ``at_quarter`` the design in force switches to the levers of
+    ``to`` (a preset or a scenario file) and/or the lever values in ``set``. Loading
+    resolves ``to`` into ``set`` (every lever that differs) and keeps its name in ``label``.
+    """
+
+    at_quarter: int = Field(ge=1, le=1600, description="the quarter (from 1) at whose first working day the change takes effect")
+    to: str | None = Field(None, description="a preset name or a scenario file (relative to the file naming it) whose levers the design switches to; resolved into set when loaded")
+    set: dict[str, Any] = Field(default_factory=dict, description="lever values the step changes, as dotted field paths (sla.enabled: true)")
+    label: str = Field("", description="what the step switches to, for charts and tables (the name of to, when given)")
+
+
 class Scenario(_Strict):
     """A full scenario: name, horizon, market, levers and behaviour."""
 
@@ -386,6 +404,40 @@ class Scenario(_Strict):
     leadership: Leadership = Field(default_factory=Leadership)
     work: Work = Field(default_factory=Work)
     behaviour: Behaviour = Field(default_factory=Behaviour)
+    timeline: list[TimelineStep] = Field(
+        default_factory=list,
+        description="a reorganisation roadmap: changes of design at quarter starts, carried out on the same people, market and leads (empty: one design throughout)",
+    )
+
+    @model_validator(mode="after")
+    def _timeline_in_order(self) -> Scenario:
+        # The full check (and the resolution of ``to``) is in build_scenario; this keeps a
+        # Scenario made directly in Python from holding an impossible timeline.
+        previous = 0
+        for i, step in enumerate(self.timeline):
+            if step.to is not None:
+                raise ValueError(f"timeline[{i}].to = {step.to!r}: build the scenario with load_scenario or with_overrides, which resolve to")
+            if step.at_quarter <= previous or (step.at_quarter - 1) * WORKING_DAYS_PER_QUARTER >= self.horizon_days:
+                raise ValueError(f"timeline[{i}].at_quarter = {step.at_quarter}: steps must be in order and start within the horizon")
+            previous = step.at_quarter
+        return self
+
+    @property
+    def switch_days(self) -> list[int]:
+        """The working day (from 0) on which each timeline step takes effect."""
+        return [(step.at_quarter - 1) * WORKING_DAYS_PER_QUARTER for step in self.timeline]
+
+    def starting_design(self) -> Scenario:
+        """The design the roadmap starts from: this scenario without its timeline (same name)."""
+        return self.model_copy(update={"timeline": []})
+
+    def phases(self) -> list[tuple[int, Scenario]]:
+        """(first day, design in force) for the start and after each timeline step. Each
+        design keeps this scenario's name and has no timeline of its own."""
+        out = [(0, self.starting_design())]
+        for day, step in zip(self.switch_days, self.timeline, strict=True):
+            out.append((day, out[-1][1].with_overrides(step.set, f"timeline at quarter {step.at_quarter}")))
+        return out
 
     def with_overrides(self, overrides: dict[str, Any], source: str = "<overrides>") -> Scenario:
         """A new scenario with ``overrides`` (nested dict or dotted keys) applied and re-validated."""
@@ -493,10 +545,23 @@ def _with_defaults(data: dict[str, Any]) -> dict[str, Any]:
     return _deep_merge(Scenario().model_dump(), data)
 
 
-def build_scenario(data: dict[str, Any], source: str = "<scenario>") -> Scenario:
-    """Validate a plain dict into a :class:`Scenario`, raising one-line :class:`ScenarioError`."""
+def build_scenario(data: dict[str, Any], source: str = "<scenario>", base_dir: Path | None = None) -> Scenario:
+    """Validate a plain dict into a :class:`Scenario`, raising one-line :class:`ScenarioError`.
+
+    A ``timeline`` is checked step by step (see :func:`_check_timeline`); a step's ``to``
+    (a preset, or a file relative to ``base_dir``) is resolved into the levers it changes.
+    """
     if not isinstance(data, dict):
         raise ScenarioError(f"{source}: expected a mapping of fields, got {type(data).__name__}")
+    timeline = data.get("timeline")
+    if timeline:
+        data = {k: v for k, v in data.items() if k != "timeline"}
+        start = _validate(data, source)
+        return _check_timeline(start, timeline, source, base_dir)
+    return _validate(data, source)
+
+
+def _validate(data: dict[str, Any], source: str) -> Scenario:
     try:
         return Scenario.model_validate(_with_defaults(data))
     except ValidationError as exc:
@@ -505,6 +570,112 @@ def build_scenario(data: dict[str, Any], source: str = "<scenario>") -> Scenario
         more = len(errors) - 1
         suffix = f" (and {more} more error{'s' if more > 1 else ''})" if more else ""
         raise ScenarioError(f"{source}: {_describe_error(first)}{suffix}") from None
+
+
+TIMELINE_STEP_FIELDS = ("at_quarter", "to", "set", "label")
+
+NOT_SWITCHABLE = {
+    "marketing.headcount": "a timeline cannot yet hire or let go marketers",
+    "sales.ae_headcount": "a timeline cannot yet hire or let go account executives (their open deals would need new owners)",
+    "sales.quota_per_quarter_usd": "it is the first quarter's quota only; later quotas are set by the sales leader",
+    "marketing.default_mql_threshold": "it is marketers' threshold before their first decision only",
+}
+"""Lever fields a timeline step may not change, and why."""
+
+
+def timeline_levers() -> list[str]:
+    """The dotted fields a timeline step may change: every field in a named lever group
+    (:mod:`simulation.levers`) other than those in :data:`NOT_SWITCHABLE` and the
+    declared uncertainties a lever group carries along (the reorganisation's cost)."""
+    from .levers import LEVER_GROUPS, group_of, leaf_fields
+
+    named = {g.name for g in LEVER_GROUPS}
+    uncertain = {"leadership.reorg_transition_days", "leadership.reorg_capacity_loss", "sdr.agency.product_knowledge",
+                 "sdr.agency.retainer_quality_floor", "sdr.agency.ramp_days", "marketing.min_mql_threshold"}
+    return [f for f in leaf_fields() if group_of(f) in named and f not in NOT_SWITCHABLE and f not in uncertain]
+
+
+def _flat(data: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in data.items():
+        path = f"{prefix}{key}"
+        if isinstance(value, dict) and value and path not in ("market.segment_shares",):
+            out.update(_flat(value, f"{path}."))
+        else:
+            out[path] = value
+    return out
+
+
+def _check_timeline(start: Scenario, timeline: Any, source: str, base_dir: Path | None) -> Scenario:
+    """Check every timeline step and resolve its ``to``; the scenario with its timeline.
+
+    One line for the first mistake: a step that is not a mapping, an unknown field, a change
+    before quarter 1 or beyond the horizon, steps out of order, a field that is not a
+    switchable lever, a value the field does not allow, a ``to`` that does not load.
+    """
+    if not isinstance(timeline, list):
+        raise ScenarioError(f"{source}: timeline = {short_repr(timeline)}: must be a list of steps (at_quarter, to and/or set)")
+    quarters = -(-start.horizon_days // WORKING_DAYS_PER_QUARTER)
+    allowed = set(timeline_levers())
+    current = start
+    steps: list[dict[str, Any]] = []
+    previous = 0
+    for i, raw in enumerate(timeline):
+        where = f"timeline[{i}]"
+        if not isinstance(raw, dict):
+            raise ScenarioError(f"{source}: {where} = {short_repr(raw)}: each step is a mapping with at_quarter and to and/or set")
+        unknown = [k for k in raw if k not in TIMELINE_STEP_FIELDS]
+        if unknown:
+            raise ScenarioError(f"{source}: {where}.{short_text(unknown[0])}: unknown field; allowed here: {', '.join(TIMELINE_STEP_FIELDS)}")
+        quarter = raw.get("at_quarter")
+        if isinstance(quarter, bool) or not isinstance(quarter, int):
+            raise ScenarioError(f"{source}: {where}.at_quarter = {short_repr(quarter)}: required, a whole number of quarters from 1")
+        if quarter < 1:
+            raise ScenarioError(f"{source}: {where}.at_quarter = {quarter}: must be >= 1 (the first quarter is 1)")
+        if quarter > quarters or (quarter - 1) * WORKING_DAYS_PER_QUARTER >= start.horizon_days:
+            raise ScenarioError(
+                f"{source}: {where}.at_quarter = {quarter}: beyond the horizon ({start.horizon_days} working days: "
+                f"quarters 1 to {quarters}); use a quarter from 1 to {quarters} or a longer horizon_days"
+            )
+        if quarter <= previous:
+            raise ScenarioError(f"{source}: {where}.at_quarter = {quarter}: steps out of order (the step before is at quarter {previous}); list steps by quarter, one step a quarter")
+        previous = quarter
+        changes_raw = raw.get("set", {}) or {}
+        if not isinstance(changes_raw, dict):
+            raise ScenarioError(f"{source}: {where}.set = {short_repr(changes_raw)}: must be a mapping of dotted lever fields to values")
+        changes = _flat(changes_raw)
+        label = raw.get("label", "") or ""
+        target = raw.get("to")
+        if target is not None:
+            if not isinstance(target, str) or not target:
+                raise ScenarioError(f"{source}: {where}.to = {short_repr(target)}: must be a preset name or a scenario file")
+            spec: str | Path = target
+            if is_path_argument(target) and base_dir is not None and not Path(target).is_absolute():
+                spec = base_dir / target
+            try:
+                design = load_scenario(spec)
+            except ScenarioError as exc:
+                raise ScenarioError(f"{source}: {where}.to = {target!r}: {exc}") from None
+            if design.timeline:
+                raise ScenarioError(f"{source}: {where}.to = {target!r}: that design has a timeline of its own; a step switches to one design")
+            theirs, ours = _flat(design.model_dump()), _flat(current.model_dump())
+            changes = {**{f: theirs[f] for f in sorted(allowed) if theirs[f] != ours[f]}, **changes}
+            label = label or design.name
+        elif not changes:
+            raise ScenarioError(f"{source}: {where}: a step needs to (a design) or set (lever values), or both")
+        for field in changes:
+            if field not in allowed:
+                if field in NOT_SWITCHABLE:
+                    why = NOT_SWITCHABLE[field]
+                elif field in _flat(start.model_dump()):
+                    why = "not a lever: a timeline changes only who does what, who is paid on what and which rules bind them"
+                else:
+                    raise ScenarioError(f"{source}: {where}.set.{short_text(field)}: no such field")
+                raise ScenarioError(f"{source}: {where}.set.{short_text(field)}: cannot be changed by a timeline step ({why})")
+        current = current.with_overrides(changes, f"{source}: {where}.set")
+        steps.append({"at_quarter": quarter, "to": None, "set": changes,
+                      "label": str(label) or ", ".join(f"{k}={v}" for k, v in changes.items())})
+    return start.model_copy(update={"timeline": [TimelineStep(**step) for step in steps]})
 
 
 def _read_yaml(path: Path) -> dict[str, Any]:
@@ -597,7 +768,17 @@ def load_scenario(spec: str | Path) -> Scenario:
     if "name" in data:
         raise ScenarioError(f"{source}: name: set from the file name ({default_name!r}); remove this field")
     data["name"] = default_name
-    return build_scenario(data, source)
+    return build_scenario(data, source, base_dir=path.parent)
+
+
+ROADMAP_DIR = PRESET_DIR / "roadmaps"
+
+
+def roadmap_descriptions() -> dict[str, tuple[Path, str]]:
+    """The shipped roadmaps: name -> (file, one-line description)."""
+    if not ROADMAP_DIR.is_dir():
+        return {}
+    return {p.stem: (p, load_scenario(p).description) for p in sorted(ROADMAP_DIR.glob("*.yaml"))}
 
 
 def preset_descriptions() -> dict[str, str]:

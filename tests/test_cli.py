@@ -51,8 +51,10 @@ def assert_user_error(proc: subprocess.CompletedProcess, *needles: str) -> str:
 def test_list_prints_the_six_presets_one_line_each(tmp_path):
     proc = orgsim("list", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
-    lines = [line for line in proc.stdout.splitlines() if line.strip()]
+    presets, _, roadmaps = proc.stdout.partition("\nroadmaps ")
+    lines = [line for line in presets.splitlines() if line.strip()]
     assert len(lines) == len(PRESETS) == 6
+    assert "separate_to_sla_q3" in roadmaps  # then the shipped roadmaps, with their files
     for name, line in zip(PRESETS, lines, strict=True):
         assert line.split()[0] == name
         assert len(line.split()) > 3, f"no description for {name}"

@@ -672,8 +672,12 @@ def test_buyers_on_the_list_raise_hands_more(small, stepped):
     assert in_window.any()
     # With no off-list hand-raising, every one of them has the company on its list.
     assert model.market.on_list[acc[in_window]].all()
-    no_list = small("separate_targets", {"behaviour.day_one_list_max": 0.0, "behaviour.off_list_hand_raise": 0.0, "market.awareness_initial": 0.5})
-    assert mean_summary(no_list, "leads_created", days=20, seeds=(2,)) < mean_summary(sc, "leads_created", days=20, seeds=(2,))
+    # Nobody on the list and no off-list hand-raising: only out-of-market researchers raise hands.
+    no_list = stepped(small("separate_targets", {"behaviour.day_one_list_max": 0.0, "behaviour.off_list_hand_raise": 0.0, "market.awareness_initial": 0.5}), 20, seed=2)
+    M = no_list.leads
+    no_list_inbound = np.flatnonzero(M.source[: M.n] == int(Source.INBOUND))
+    assert (M.intent[no_list_inbound] < 0.5).all()
+    assert len(no_list_inbound) < len(inbound)
 
 
 def test_brand_win_effect_acts_through_the_list(small):

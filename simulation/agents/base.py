@@ -29,6 +29,7 @@ class Person(mesa.Agent):
         self.trust = trust
         self.morale = 0.7
         self.capacity_hours = hours_per_day
+        self.moved_day: int | None = None  # the day a timeline step moved this person to another function
 
     def ramp(self) -> float:
         """Linear ramp from 25% on the first day to 100% after ``ramp_days``."""
@@ -42,8 +43,23 @@ class Person(mesa.Agent):
         less the hours yesterday's work carried into today (qualification calls, discovery
         meetings, feedback, breach reviews)."""
         hours = self.hours_per_day * self.ramp() * (0.85 + 0.15 * self.morale) * self.model.transition_factor
+        if self.moved_day is not None:
+            hours *= self.move_factor()
         due = self.model._hours_due
         return max(hours - (due[self.unique_id] if self.unique_id < len(due) else 0.0), 0.0)
+
+    def move_factor(self) -> float:
+        """Capacity left after moving to another function (a timeline step): the
+        reorganisation's rule for the one who moved (``transition.capacity_after_change``)."""
+        from ..transition import capacity_after_change
+
+        lead = self.model.settings.leadership
+        return capacity_after_change(self.model.day, self.moved_day, lead.reorg_capacity_loss, lead.reorg_transition_days)
+
+    def move_to(self, function: str, day: int) -> None:
+        """Report to another function from ``day`` (trust and skill go along)."""
+        self.function = function
+        self.moved_day = day
 
     def adjust_trust(self, delta: float) -> None:
         self.trust = min(1.0, max(0.0, self.trust + delta))

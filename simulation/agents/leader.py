@@ -32,9 +32,16 @@ class Leader(Person):
         function = {"cmo": "marketing", "vp_sales": "sales", "cro": "revenue"}[title]
         super().__init__(model, function, 10.0, 1.0, 0, trust)
         self.title = title
-        s = model.settings
         self.owns_budget = title in ("cmo", "cro")
         self.owns_sales = title in ("vp_sales", "cro")
+        self.adopt_design()
+        self.attainment = 1.0
+
+    def adopt_design(self) -> None:
+        """Take the design in force: whom this leader owns and what they are measured on
+        (at start, and after a timeline step)."""
+        s = self.model.settings
+        title = self.title
         self.owns_sdrs = title == "cro" or (s.sdr.owner == "marketing" and title == "cmo") or (
             s.sdr.owner == "sales" and title == "vp_sales"
         )
@@ -44,7 +51,6 @@ class Leader(Person):
         else:
             self.kpi = "revenue"
             self.revenue_weight = 1.0
-        self.attainment = 1.0
 
     # ------------------------------------------------------------------ quarterly
     def own_attainment(self, q: dict) -> float:

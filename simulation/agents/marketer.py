@@ -49,6 +49,17 @@ class Marketer(Person):
         self.planned_broad = 0
         self.planned_targeted = 0
 
+    def adopt_pay_plan(self) -> None:
+        """Take the KPI and pay weights in force; they change decisions from the next
+        weekly decision (a timeline step)."""
+        m = self.model.settings.marketing
+        self.kpi = m.kpi
+        self.shared_weight = m.shared_revenue_weight
+
+    def rescale_icp_gap(self, sales_icp: np.ndarray, factor: float) -> None:
+        """Move this marketer's ICP toward (factor < 1) or away from sales' ICP."""
+        self.icp_point = sales_icp + factor * (self.icp_point - sales_icp)
+
     # ------------------------------------------------------------------ decisions
     def cost_per_inquiry(self, source: int) -> float:
         m = self.model.settings.marketing

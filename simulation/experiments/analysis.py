@@ -26,8 +26,8 @@ KEY_OUTCOMES = (
     "friction_index",
     "trust_sales_in_marketing",
     "trust_marketing_in_sales",
-    "cac",
     "total_cost",
+    "cac",
 )
 
 

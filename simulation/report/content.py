@@ -175,7 +175,7 @@ def _short(value: Any) -> str:
 # ----------------------------------------------------------------------------- results tables
 
 
-_MONEY = ("bookings", "pipeline_created", "cac")
+_MONEY = ("bookings", "pipeline_created", "total_cost", "cac")
 TABLE_OUTCOMES = _MONEY + tuple(o for o in KEY_OUTCOMES if o not in _MONEY)
 """The comparison's outcomes (``experiments.analysis.KEY_OUTCOMES``), money first."""
 

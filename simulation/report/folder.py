@@ -73,11 +73,11 @@ def load_results_folder(folder: Path | str) -> ResultsFolder:
         written = f"this one was written by orgsim {kind}" if isinstance(kind, str) and kind else "its meta.json names no orgsim command"
         raise OrgsimError(f"{folder}: a report needs a compare or sweep folder; {written}")
     results = ResultsFolder(folder, "compare", meta)
-    for name in ("runs", "summary", "differences", "daily"):
+    for name in ("runs", "summary", "differences", "daily", "roadmap_quarterly", "payback"):
         frame = _read_frame(folder, name)
         if frame is not None:
             results.frames[name] = frame
-        elif name != "daily":
+        elif name in ("runs", "summary", "differences"):
             raise OrgsimError(f"{folder}: {name}.parquet / {name}.csv missing; was the folder written completely?")
     for name in ("cumulative", "crossover"):  # quarterly cumulative bookings against the baseline (the J-curve)
         frame = _read_frame(folder, name)
