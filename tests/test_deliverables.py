@@ -238,6 +238,16 @@ def test_summary_costs_dip_payback_and_validation_misses_that_bear_on_the_questi
         in sections["What the model does not know"]
     )
     assert "brand" not in sections["What the model does not know"]
+    # a roadmap: its dip and payback against the design it starts from, as orgsim compare computes them
+    payback = pd.DataFrame([{"scenario": "separate_to_sla_q3", "reference": "separate_targets", "switch_quarter": 3, "dip_quarter": 3,
+                             "dip": -1.2e5, "dip_ci_low": -2e5, "dip_ci_high": -4e4, "payback_quarter": 6.0,
+                             "payback_earliest": 5.0, "payback_latest": float("nan")}])  # fmt: skip
+    s = compare_summary(summary, differences, ["separate_targets", "sla"], "separate_targets", payback=payback)
+    costs = " ".join(dict((x.title, x.lines) for x in s.sections)["What it costs"])
+    assert (
+        "Roadmap Separate to SLA q3 (changing in quarter 3) against Separate targets: the transition dip is -$120K [-$200K, -$40K] "
+        "in quarter 3; payback in quarter 6 (95% interval: in quarter 5 to not within the horizon)."
+    ) in costs
 
 
 def test_summary_in_the_report_uses_the_folder_robustness_and_validation(six):

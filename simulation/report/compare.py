@@ -78,6 +78,7 @@ def compare_context(results: ResultsFolder, options: ReportOptions | None = None
         cumulative=results.frames.get("cumulative"),
         crossover=results.frames.get("crossover"),
         outcome=headline,
+        payback=results.frames.get("payback"),
     )
     return {
         "kind": "compare",

@@ -162,6 +162,7 @@ def compare_summary(
     cumulative: pd.DataFrame | None = None,
     crossover: pd.DataFrame | None = None,
     outcome: str = HEADLINE_OUTCOME,
+    payback: pd.DataFrame | None = None,
 ) -> ExecutiveSummary:
     """The executive summary of a comparison, by the rules in the module docstring.
 
@@ -274,6 +275,13 @@ def compare_summary(
                 costs.append(text)
             else:
                 costs.append(f"Cumulative bookings stay at or above {base_label} in every quarter (no dip).")
+    for r in payback.itertuples() if payback is not None else []:  # roadmaps: against the design each starts from
+        costs.append(
+            f"Roadmap {plots.design_label(str(r.scenario))} (changing in quarter {int(r.switch_quarter)}) against "
+            f"{plots.design_label(str(r.reference))}: the transition dip is {plots.format_value(r.dip, 'bookings', True)} "
+            f"{_interval(r.dip_ci_low, r.dip_ci_high, 'bookings', True)} in quarter {_quarter(r.dip_quarter)}; payback "
+            f"{_payback(r.payback_quarter)} (95% interval: {_payback(r.payback_earliest)} to {_payback(r.payback_latest)})."
+        )
     sections.append(SummarySection("What it costs", costs or ["No cost outcomes in these results."]))
 
     # how sure we are
@@ -329,6 +337,15 @@ def compare_summary(
             )
     sections.append(SummarySection("What the model does not know", unknown))
     return ExecutiveSummary(headline, sections, recommended)
+
+
+def _quarter(value: float) -> str:
+    return "n/a" if pd.isna(value) else str(int(value))
+
+
+def _payback(value: float) -> str:
+    """A payback quarter in words (as ``orgsim compare`` prints it)."""
+    return "not within the horizon" if pd.isna(value) else f"in quarter {int(value)}"
 
 
 def _truthy(value: Any) -> bool:
