@@ -53,7 +53,7 @@ def plot_jcurve(roadmap_quarterly: pd.DataFrame, scenario: str, payback: pd.Data
             r = row.iloc[0]
             if r["payback_quarter"] == r["payback_quarter"]:
                 ax.axvline(r["payback_quarter"], color=color, ls=":", lw=1.5)
-            title += f"; payback {_quarter_text(r['payback_quarter'])} [{_quarter_text(r['payback_earliest'])}, {_quarter_text(r['payback_latest'])}]"
+            title += f"\npayback {_quarter_text(r['payback_quarter'])} [95% CI: {_quarter_text(r['payback_earliest'])} to {_quarter_text(r['payback_latest'])}]"
     ax.set_xticks(q)
     ax.set_xlabel("quarter")
     ax.set_ylabel(f"difference in {outcome.replace('_', ' ')}")
