@@ -426,3 +426,12 @@ def test_comparison_save_and_report_match_the_command_line(tmp_path, capsys):
     assert files.html.exists() and files.pdf.exists() and files.pptx.exists() and files.html.parent == tmp_path
     html = files.html.read_text(encoding="utf-8")
     assert "<h1>From Python</h1>" in html and "Total cost" in html and "Pipeline created" not in html.split('id="results"')[1]
+
+
+def test_heatmap_is_drawn_in_the_slide_style():
+    """parameter_heatmap runs under the charts' rc style (the decorator sat on a helper before)."""
+    from test_plots import sweep_frame
+
+    ax = plots.parameter_heatmap(sweep_frame(), "marketing.shared_revenue_weight", "sla.first_touch_hours", "bookings")
+    assert ax.title.get_fontweight() == "bold" and ax.title.get_fontsize() == plots.RC["axes.titlesize"]
+    assert not ax.spines["top"].get_visible()

@@ -174,7 +174,6 @@ def main_effects(
     return fig
 
 
-@_styled
 def _colorbar_formatter(kind: str, values: np.ndarray):
     """Tick labels with as many decimals as the colour bar's range needs (a narrow range of
     shares or money must not print ``52% 52% 52%``)."""
@@ -196,6 +195,7 @@ def _colorbar_formatter(kind: str, values: np.ndarray):
     return None
 
 
+@_styled
 def parameter_heatmap(
     runs: pd.DataFrame,
     x: str,
