@@ -301,8 +301,24 @@ def test_sweep_deck_and_cli_options(swept, tmp_path, capsys):
     folder, files = swept
     deck = pptx.Presentation(str(files.pptx))
     titles = [s.shapes.title.text if s.shapes.title is not None else "" for s in deck.slides]
-    assert len(titles) == 2 + len(files.charts) + 1 and titles[-1] == "Assumptions and validation status"
+    # title, summary, a native line chart per outcome, the heat maps as pictures, assumptions
+    assert files.charts == ["outcomes_vs_parameters", "heatmap_bookings", "heatmap_friction_index", "heatmap_mqls"]
+    assert len(titles) == 2 + 3 + 3 + 1 and titles[-1] == "Assumptions and validation status"
     assert titles[1].startswith("Bookings (higher is better): best at")
+    assert titles[2] == "Bookings (higher is better): best at Shared revenue in marketers' pay = 100%, SLA first-touch window = 4 h"
+    chart = next(sh.chart for sh in deck.slides[2].shapes if sh.has_chart)
+    from simulation import load_results
+    from simulation.report.pptx import error_bars_of
+
+    runs = load_results(folder)
+    means = runs.groupby(["sla.first_touch_hours", "marketing.shared_revenue_weight"])["bookings"].agg(["mean", "std", "count"])
+    assert list(chart.plots[0].categories) == ["0%", "50%", "100%"]  # the parameter with more values across
+    for series, hours in zip(chart.plots[0].series, (4, 24), strict=True):
+        assert series.name == f"SLA first-touch window = {hours} h"
+        assert np.allclose(series.values, means.loc[hours]["mean"])
+        minus, plus = error_bars_of(series)
+        half = means.loc[hours]["std"] / np.sqrt(means.loc[hours]["count"]) * 4.302652729911275  # t(0.975, 2)
+        assert np.allclose(plus, half) and np.allclose(minus, half)
     # the command line: title, subtitle, client, a logo, a deck
     from PIL import Image
 

@@ -173,23 +173,7 @@ class Deck:
                 fill = ser.points[k].format.fill
                 fill.solid()
                 fill.fore_color.rgb = _rgb(color)
-        # The value axis covers the intervals too (PowerPoint and Impress scale to the bars alone),
-        # on round ticks, in the unit the largest end needs.
-        ends = [
-            end
-            for name, values in series.items()
-            for k, v in enumerate(values)
-            if v is not None and not pd.isna(v)
-            for end in (v - (errors[name][0][k] if name in errors else 0), v + (errors[name][1][k] if name in errors else 0))
-            if not pd.isna(end)
-        ]
-        if ends:
-            low, high = min(0.0, min(ends)), max(0.0, max(ends))
-            step = _nice_step((high - low) / 6 or 1.0)
-            chart.value_axis.minimum_scale = math.floor(low / step) * step
-            chart.value_axis.maximum_scale = math.ceil(high / step) * step
-            chart.value_axis.major_unit = step
-            _money_axis(chart, number_format, ends)
+        _fit_value_axis(chart, series, errors, number_format, from_zero=True)
         return chart
 
     def line_chart(
@@ -201,7 +185,10 @@ class Deck:
         axis_title: str,
         notes: str,
         colors: Sequence[str] | None = None,
+        errors: dict[str, tuple[Sequence[float], Sequence[float]]] | None = None,
+        category_title: str = "",
     ):
+        """A line chart with markers, one line per series; ``errors`` as in :meth:`bar_chart`."""
         from pptx.chart.data import CategoryChartData
         from pptx.enum.chart import XL_CHART_TYPE, XL_LEGEND_POSITION, XL_TICK_LABEL_POSITION
         from pptx.util import Inches, Pt
@@ -221,12 +208,21 @@ class Deck:
             ser.marker.format.fill.solid()
             ser.marker.format.fill.fore_color.rgb = _rgb(color)
             ser.marker.format.line.color.rgb = _rgb(color)
+        for ser, name in zip(chart.plots[0].series, series, strict=True):
+            if errors and name in errors:
+                _add_error_bars(ser, *errors[name])
+        if errors:
+            _fit_value_axis(chart, series, errors, number_format, from_zero=False)
         chart.has_legend = True
         chart.legend.position = XL_LEGEND_POSITION.BOTTOM
         chart.legend.include_in_layout = False
         chart.value_axis.has_title = True
         chart.value_axis.axis_title.text_frame.text = axis_title
         chart.value_axis.axis_title.text_frame.paragraphs[0].font.size = Pt(12)
+        if category_title:
+            chart.category_axis.has_title = True
+            chart.category_axis.axis_title.text_frame.text = category_title
+            chart.category_axis.axis_title.text_frame.paragraphs[0].font.size = Pt(12)
         return chart
 
     def picture(self, title: str, figure, notes: str) -> None:
@@ -244,6 +240,29 @@ class Deck:
 
     def save(self, path: Path) -> None:
         self.prs.save(str(path))
+
+
+def _fit_value_axis(chart, series: dict[str, Sequence[float]], errors: dict, number_format: str, from_zero: bool) -> None:
+    """The value axis covers the intervals too (PowerPoint and Impress scale to the values alone),
+    on round ticks, in the unit the largest end needs; ``from_zero``: it includes zero (bars)."""
+    ends = [
+        end
+        for name, values in series.items()
+        for k, v in enumerate(values)
+        if v is not None and not pd.isna(v)
+        for end in (v - (errors[name][0][k] if name in errors else 0), v + (errors[name][1][k] if name in errors else 0))
+        if not pd.isna(end)
+    ]
+    if not ends:
+        return
+    low, high = min(ends), max(ends)
+    if from_zero:
+        low, high = min(0.0, low), max(0.0, high)
+    step = _nice_step((high - low) / 6 or abs(high) / 6 or 1.0)
+    chart.value_axis.minimum_scale = math.floor(low / step) * step
+    chart.value_axis.maximum_scale = math.ceil(high / step) * step
+    chart.value_axis.major_unit = step
+    _money_axis(chart, number_format, ends)
 
 
 def _rgb(color: str):
@@ -429,6 +448,38 @@ def jcurve_slide(deck: Deck, cumulative: pd.DataFrame, designs: list[str], basel
     )  # fmt: skip
 
 
+def sweep_slides(deck: Deck, runs: pd.DataFrame, parameters: Sequence[str], outcomes: Sequence[str], best: Sequence[str]) -> bool:
+    """A grid over one or two parameters: each outcome against the parameter with more values, one
+    line per value of the other, means with 95% intervals, as native line charts. False (nothing
+    drawn) for other designs, whose charts go in as pictures."""
+    if "status" in runs:
+        runs = runs[runs["status"] == "ok"]
+    numeric = [p for p in parameters if p in runs.columns]
+    if not 1 <= len(numeric) <= 2 or not len(runs):
+        return False
+    x, by = (numeric[0], None) if len(numeric) == 1 else sorted(numeric, key=lambda p: -runs[p].nunique())
+    values = sorted(runs[x].unique())
+    levels = sorted(runs[by].unique()) if by else [None]
+    colors = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#D55E00", "#56B4E9", "#5F5F5F"]
+    for outcome in [o for o in outcomes if o in runs.columns and runs[o].notna().any()]:
+        m = plots.measure(outcome)
+        stats = plots.grouped_interval(runs, [by, x] if by else [x], outcome)
+        series, errors = {}, {}
+        for level in levels:
+            rows = (stats[stats[by] == level] if by else stats).set_index(x).reindex(values)
+            name = f"{plots.parameter_label(by).split(' (')[0]} = {plots._param_value_text(by, level)}" if by else m.label
+            series[name] = rows["mean"].tolist()
+            lo, hi = plots.clip_band(outcome, rows["ci_low"], rows["ci_high"])
+            errors[name] = ((rows["mean"] - lo).tolist(), (hi - rows["mean"]).tolist())
+        title = next((b.split(" \u2014 ")[0] for b in best if b.startswith(m.label)), f"{m.label} against {plots._param_name(x)}")
+        notes = f"{m.label}: mean across replications at each point, with its 95% interval.\n" + stats.to_string(index=False)
+        deck.line_chart(
+            title, [plots._param_value_text(x, v) for v in values], series, _number_format(outcome),
+            _axis_title(outcome), notes, colors[: len(series)], errors, plots.parameter_label(x),
+        )  # fmt: skip
+    return True
+
+
 def _frame_notes(caption: str, table: pd.DataFrame | None) -> str:
     if table is None or table.empty:
         return caption
@@ -488,7 +539,10 @@ def write_deck(path: Path, results: ResultsFolder, context: dict[str, Any], char
                 table = data.get(name)
                 deck.picture(chart.title, chart.figure, _frame_notes(chart.caption, table.reset_index() if table is not None else None))
     else:
+        native = sweep_slides(deck, results.frames["runs"], context["parameter_names"], context["outcomes"], context.get("best", []))
         for chart in charts:
+            if native and chart.name.startswith("outcomes_vs_parameter"):
+                continue  # drawn natively above
             deck.picture(chart.title, chart.figure, chart.caption)
     deck.bullets(
         "Assumptions and validation status",
