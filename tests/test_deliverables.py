@@ -390,8 +390,7 @@ def _table_shades() -> dict[str, str]:
 @pytest.mark.parametrize("cvd", ["deuteranomaly", "protanomaly"])
 def test_colour_encodings_survive_red_green_colour_blindness(cvd):
     palettes = {
-        "preset designs": list(plots.PRESET_COLORS.values()),
-        "custom designs": list(plots.FALLBACK_COLORS),
+        "preset and custom designs (one comparison may show both)": [*plots.PRESET_COLORS.values(), *plots.FALLBACK_COLORS],
         "speed-to-lead buckets": [c for *_, c in plots.SPEED_BUCKETS],
         "table verdicts (and unshaded)": [*_table_shades().values(), "#ffffff"],
     }

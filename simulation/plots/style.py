@@ -55,14 +55,19 @@ PRESET_COLORS = {
 """Fixed colours of the six presets (Okabe & Ito's colour-blind-safe palette)."""
 
 FALLBACK_COLORS = (
-    "#332288",  # indigo
-    "#882255",  # wine
-    "#56B4E9",  # sky blue
-    "#999933",  # olive
-    "#8C564B",  # brown
+    "#222255",  # night blue
+    "#800000",  # maroon
+    "#648FFF",  # cornflower blue
+    "#000000",  # black
+    "#2F4F4F",  # dark slate
     "#6A3D9A",  # purple
 )
-"""Colours for designs that are not presets, picked by a stable hash of the name."""
+"""Colours for designs that are not presets, picked by a stable hash of the name.
+
+Chosen so that custom designs shown beside the presets stay apart for readers with red-green
+colour blindness: every pair of the twelve colours is at least 8 CAM02-UCS units apart under
+simulated deuteranopia and protanopia (``tests/test_deliverables.py``); the olive, wine,
+brown and sky blue used before came within 6-7 units of a preset's colour."""
 
 PRESET_LABELS = {
     "separate_targets": "Separate targets",
