@@ -145,6 +145,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_validation_commands(sub)
     _add_explain_command(sub)
     _add_robustness_command(sub)
+    _add_fit_command(sub)
     return parser
 
 
@@ -893,7 +894,75 @@ def cmd_robustness(args: argparse.Namespace) -> int:
 COMMANDS.update({"robustness": cmd_robustness})
 
 
-DRAWING_COMMANDS = {"compare", "report", "sweep", "sensitivity", "validate"}
+# ---------------------------------------------------------------------------- fit: a company's own as-is organisation
+
+
+def _add_fit_command(sub: argparse._SubParsersAction) -> None:
+    """``orgsim fit SOURCE``: observed funnel, fitted as-is scenario and report (simulation/fit/)."""
+    from .fit.fitting import DEFAULT_BUDGET as budget
+    from .fit.fitting import DEFAULT_REPLICATIONS as reps
+
+    p = sub.add_parser("fit", help="fit the as-is organisation to a company's CRM export (mapping file) or funnel file")
+    p.add_argument("source", type=Path, help="a mapping file naming the CRM exports, or a funnel file (YAML with funnel:)")
+    p.add_argument("--out", type=Path, default=None, help="folder to write (default runs/fit-TIMESTAMP)")
+    p.add_argument("--design", default="separate_targets", choices=PRESETS, help="the design the company runs (default separate_targets)")
+    p.add_argument("--replications", type=_positive, default=reps, help=f"runs per candidate, on common random numbers (default {reps})")
+    p.add_argument("--budget", type=_positive, default=budget, help=f"candidates to evaluate (default {budget})")
+    p.add_argument("--seed", type=_seed, default=0, help="root seed (default 0)")
+    p.add_argument("--workers", type=_positive, default=None, help="worker processes (default: all cores)")
+    p.add_argument("--allow-unmatched-deals", action="store_true", help="fit without the deals whose lead id matches no lead")
+    p.add_argument("--parameters", default=None, metavar="P1,P2",
+                   help="behavioural parameters to fit, comma-separated (default: all four that observed figures identify: "
+                        "behaviour.accept_bar, behaviour.min_task_yield, behaviour.win_intercept, behaviour.no_decision_base)")
+    p.add_argument("--quiet", action="store_true", help="no progress on stderr")
+
+
+def cmd_fit(args: argparse.Namespace) -> int:
+    from .fit import fit
+
+    out = args.out or default_out("fit")
+    workers = args.workers or default_workers()
+    bar = None
+    if not args.quiet:
+        from tqdm import tqdm
+
+        bar = tqdm(desc="fit", unit="candidate", file=sys.stderr, disable=not sys.stderr.isatty())
+
+    def log(line: str) -> None:
+        if bar is not None and not bar.disable:
+            bar.update(1)
+            bar.set_postfix_str(line[:60])
+        elif not args.quiet:
+            print(line, file=sys.stderr, flush=True)
+
+    try:
+        result = fit(args.source, out, design=args.design, replications=args.replications, budget=args.budget, seed=args.seed,
+                     workers=workers, allow_unmatched_deals=args.allow_unmatched_deals, log=log,
+                     parameters=[p.strip() for p in args.parameters.split(",") if p.strip()] if args.parameters else None)
+    finally:
+        if bar is not None:
+            bar.close()
+    table = result.result.table
+    print(f"{int(table['inside'].sum())} of {len(table)} observed figures matched by the fitted as-is ({args.design}); "
+          "observed and simulated with 95% intervals:\n")
+    print(table[["measure", "role", "observed", "observed_ci_low", "observed_ci_high", "simulated_mean", "ci_low", "ci_high", "inside"]]
+          .to_string(index=False, float_format=lambda v: f"{v:.4g}"))
+    if len(result.result.fitted):
+        print("\nfitted (95% interval):")
+        for _, r in result.result.fitted.iterrows():
+            print(f"  {r['parameter']:<28} {r['value']:g} [{r['ci_low']:.3g}, {r['ci_high']:.3g}]"
+                  f"{'' if r['pinned_down'] else '  not pinned down by the data'}")
+    for note in [*result.company.notes, *result.result.notes]:
+        print(f"orgsim: note: {note}", file=sys.stderr)
+    print(f"\nwritten to {out}/: company.yaml (compare redesigns: orgsim compare {out}/company.yaml YOUR_REDESIGN.yaml), "
+          "fit.csv, parameters.csv, observed.json, report.html")
+    return 0
+
+
+COMMANDS.update({"fit": cmd_fit})
+
+
+DRAWING_COMMANDS = {"compare", "report", "sweep", "sensitivity", "validate", "fit"}
 """Commands that write charts to files: the command line selects matplotlib's Agg backend for
 them. The library never changes the backend (a notebook's inline charts would stop showing)."""
 

@@ -682,14 +682,35 @@ def _read_yaml(path: Path) -> dict[str, Any]:
     return read_yaml_mapping(path, "scenario file")
 
 
-def _resolve(data: dict[str, Any], source: str, seen: tuple[str, ...] = ()) -> dict[str, Any]:
-    """Expand ``base:`` (a preset name) into a full dict, then apply the file's fields over it."""
+def _resolve(data: dict[str, Any], source: str, seen: tuple[str, ...] = (), folder: Path | None = None) -> dict[str, Any]:
+    """Expand ``base:`` into a full dict, then apply the file's fields over it.
+
+    ``base`` is a preset name or another scenario *file* (a path: with a folder separator or a
+    ``.yaml``/``.yml`` ending), relative to ``folder``, the referring file's folder. A base file
+    may have a base of its own; a chain that comes back to a file or preset is refused.
+    """
     data = dict(data)
     base = data.pop("base", None)
     if base is None:
         return data
+    if isinstance(base, str) and is_path_argument(base):
+        path = Path(base)
+        if not path.is_absolute() and folder is not None:
+            path = folder / path
+        key = str(path.resolve())
+        if key in seen:
+            raise ScenarioError(f"{source}: base = {short_repr(base)}: scenario files refer to each other in a loop")
+        try:
+            base_data = _read_yaml(path)
+        except ScenarioError as exc:
+            raise ScenarioError(f"{source}: base = {short_repr(base)}: {exc}") from None
+        base_data.pop("name", None)
+        base_data = _resolve(base_data, str(path), seen + (key,), path.parent)
+        return _deep_merge(base_data, data)
     if not isinstance(base, str) or base not in PRESETS:
-        raise ScenarioError(f"{source}: base = {short_repr(base)}: unknown preset; allowed: {', '.join(PRESETS)}")
+        raise ScenarioError(
+            f"{source}: base = {short_repr(base)}: unknown preset; allowed: {', '.join(PRESETS)}, or a scenario file's path (ending in .yaml)"
+        )
     if base in seen:
         raise ScenarioError(f"{source}: base = {base!r}: presets refer to each other in a loop")
     base_data = _resolve(_read_yaml(PRESET_DIR / f"{base}.yaml"), f"preset {base}", seen + (base,))
@@ -746,7 +767,8 @@ def load_scenario(spec: str | Path) -> Scenario:
     preset name is also a file or folder in the working directory, the preset is taken and a
     :class:`PresetShadowWarning` says so.
 
-    A file may name a preset as ``base:`` and override a few fields. The scenario's
+    A file may name a preset or another scenario file (a path relative to the file) as
+    ``base:`` and override a few fields. The scenario's
     ``name`` defaults to the preset's name or the file's name without its extension.
     """
     spec_str = str(spec)
@@ -764,7 +786,8 @@ def load_scenario(spec: str | Path) -> Scenario:
         path = Path(spec_str)
         default_name = path.stem
         source = str(path)
-    data = _resolve(_read_yaml(path), source)
+    seen = () if not is_path_argument(spec) else (str(path.resolve()),)
+    data = _resolve(_read_yaml(path), source, seen, path.parent)
     if "name" in data:
         raise ScenarioError(f"{source}: name: set from the file name ({default_name!r}); remove this field")
     data["name"] = default_name
