@@ -145,6 +145,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_validation_commands(sub)
     _add_explain_command(sub)
     _add_robustness_command(sub)
+    _add_dashboard_command(sub)
     _add_fit_command(sub)
     return parser
 
@@ -894,6 +895,34 @@ def cmd_robustness(args: argparse.Namespace) -> int:
 COMMANDS.update({"robustness": cmd_robustness})
 
 
+# ---------------------------------------------------------------------------- the dashboard (docs/dashboard.md)
+
+
+def _add_dashboard_command(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("dashboard", help='an interactive dashboard in the browser (needs pip install -e ".[dashboard]")')
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1: this machine only)")
+    p.add_argument("--port", type=_port, default=8765, help="port (default 8765; 0: any free port)")
+    p.add_argument("--results", type=Path, default=None, help="a compare or sweep results folder to open")
+    p.add_argument("--no-browser", action="store_true", help="do not open a browser window")
+
+
+def _port(text: str) -> int:
+    value = _whole_number(0, "0 or more")(text)
+    if value > 65535:
+        raise argparse.ArgumentTypeError(f"must be a port number, 0 to 65535, got {value}")
+    return value
+
+
+def cmd_dashboard(args: argparse.Namespace) -> int:
+    from .dashboard import serve  # imports solara only when the command runs
+
+    return serve(args.host, args.port, args.results, open_browser=not args.no_browser)
+
+
+COMMANDS.update({"dashboard": cmd_dashboard})
+
+
+DRAWING_COMMANDS = {"compare", "report", "sweep", "sensitivity", "validate", "dashboard"}
 # ---------------------------------------------------------------------------- fit: a company's own as-is organisation
 
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import traceback
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -164,6 +165,8 @@ def compare(
     daily: bool = True,
     run_timeout: float | None = DEFAULT_RUN_TIMEOUT,
     max_runs: int | None = None,
+    executor: Executor | None = None,
+    on_progress: Callable[[int, int], None] | None = None,
 ) -> Comparison:
     """Run every scenario on the same replication seeds and compare them.
 
@@ -181,6 +184,9 @@ def compare(
             other runs go on. None: no limit.
         max_runs: refuse (:class:`OrgsimError`) a comparison of more runs than this,
             before anything is built.
+        executor: run on this executor (the caller owns it) instead of a pool of ``workers``.
+        on_progress: called as ``on_progress(done, total)`` after each run; an exception it
+            raises stops the comparison (the dashboard's progress bar and Cancel).
     """
     if replications < 1:
         raise ValueError("replications must be at least 1")
@@ -202,7 +208,7 @@ def compare(
     seeds = replication_seeds(seed, replications)
     tasks = [RunTask(sc, s, r, days, run_timeout) for sc in loaded for r, s in enumerate(seeds)]
     fn = summary_and_daily if daily else _summary_pair
-    results = run_tasks(tasks, workers=workers, progress=progress, fn=fn, keep_going=True)
+    results = run_tasks(tasks, workers=workers, progress=progress, fn=fn, keep_going=True, executor=executor, on_progress=on_progress)
     ok = [r for r in results if not isinstance(r, BaseException)]
     if not ok:  # nothing to take the columns from: run nothing more, report every failure
         runs = pd.DataFrame([_failure_row(t, exc) for t, exc in zip(tasks, results, strict=True)])

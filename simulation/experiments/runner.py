@@ -180,6 +180,7 @@ def run_tasks(
     fn: Callable[[RunTask], pd.DataFrame] = _summary_only,
     executor: Executor | None = None,
     keep_going: bool = False,
+    on_progress: Callable[[int, int], None] | None = None,
 ) -> list[pd.DataFrame]:
     """Run ``tasks`` and return ``fn(task)`` for each, in task order.
 
@@ -187,10 +188,13 @@ def run_tasks(
     given). A progress bar goes to stderr when ``progress`` is true. The first task that
     raises stops the batch and its exception propagates; with ``keep_going`` every task
     runs and a task that raised has its exception in its place in the list.
+    ``on_progress(done, total)`` is called after each finished task (the dashboard's
+    progress bar); an exception it raises stops the batch (the dashboard's Cancel).
     """
     tasks = list(tasks)
     bar = _progress_bar(len(tasks), progress)
     results: list[pd.DataFrame | None] = [None] * len(tasks)
+    done = 0
     try:
         with open_executor("process", max(1, workers)) if executor is None else _borrowed(executor) as pool:
             for i, future in iter_completed(fn, tasks, pool):
@@ -199,6 +203,9 @@ def run_tasks(
                 else:
                     results[i] = future.result()
                 bar.update(1)
+                done += 1
+                if on_progress is not None:
+                    on_progress(done, len(tasks))
     finally:
         bar.close()
     return results  # type: ignore[return-value]
