@@ -16,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from . import __version__
-from .comparison import BASELINE, DEFAULT_REPLICATIONS, Comparison, compare, write_designs
+from .comparison import BASELINE, DEFAULT_REPLICATIONS, Comparison, compare
 from .errors import OrgsimError
 from .experiments.analysis import KEY_OUTCOMES
 from .experiments.runner import DEFAULT_RUN_TIMEOUT, capped_workers, default_workers
@@ -125,12 +125,21 @@ def build_parser() -> argparse.ArgumentParser:
     p_cmp.add_argument("--format", choices=("table", "json", "csv"), default="table", help="what to print on stdout")
     p_cmp.add_argument("--no-charts", action="store_true", help="do not write the charts (PNG and SVG) into OUT/charts/")
     p_cmp.add_argument("--explain", action="store_true", help=EXPLAIN_FLAG_HELP)
+    p_cmp.add_argument("--outcomes", default=None, help="comma-separated outcomes to summarise, tabulate and report (default: the key outcomes)")
     _limit_options(p_cmp)
 
     p_rep = sub.add_parser("report", help="write a self-contained HTML report (and a PDF) from a compare or sweep folder")
     p_rep.add_argument("folder", type=Path, help="a results folder written by orgsim compare or orgsim sweep")
     p_rep.add_argument("--out", type=Path, default=None, help="HTML file to write (default FOLDER/report.html)")
-    p_rep.add_argument("--pdf", type=Path, default=None, help="also write a multi-page PDF to this file")
+    p_rep.add_argument("--pdf", type=Path, default=None, help="also write the report as a PDF (the HTML printed; needs the report extra)")
+    p_rep.add_argument("--pptx", type=Path, default=None, help="also write a 16:9 slide deck with editable charts (needs the report extra)")
+    p_rep.add_argument("--title", default=None, help="the report's title (default: from the kind of folder)")
+    p_rep.add_argument("--subtitle", default=None, help="the report's subtitle")
+    p_rep.add_argument("--client", default=None, help="client name, shown as 'Prepared for CLIENT'")
+    p_rep.add_argument("--logo", type=Path, default=None, help="a logo (PNG, JPEG or SVG) for the report's first page and the title slide")
+    p_rep.add_argument("--outcomes", default=None, help="comma-separated outcomes the tables show, the first as the headline (default: the folder's)")
+    p_rep.add_argument("--robustness", type=Path, default=None, help="robustness.json, or the folder orgsim robustness wrote, for the executive summary")
+    p_rep.add_argument("--validation", type=Path, default=None, help="validation.json, or the folder orgsim validate wrote, for the executive summary")
     p_rep.add_argument("--force", action="store_true", help="overwrite existing report files")
     _add_experiment_commands(sub)
     _add_validation_commands(sub)
@@ -221,12 +230,11 @@ def comparison_table(result: Comparison) -> pd.DataFrame:
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
-    from .comparison import check_run_count, check_unique_names
-
-    from .comparison import with_starting_designs
+    from .comparison import check_outcomes, check_run_count, check_unique_names, with_starting_designs
 
     scenarios = [load_scenario(s) for s in (args.scenarios or PRESETS)]  # validate all before running
     check_unique_names([s.name for s in scenarios], list(args.scenarios or PRESETS))
+    outcomes = check_outcomes(_outcome_list(args.outcomes))
     if args.days is not None:  # a roadmap's steps must fall within the horizon --days sets
         for s in scenarios:
             if s.timeline:
@@ -254,45 +262,11 @@ def cmd_compare(args: argparse.Namespace) -> int:
     result = compare(
         scenarios, replications=args.replications, seed=args.seed, workers=workers, days=args.days,
         baseline=args.baseline, progress=sys.stderr.isatty(), run_timeout=args.run_timeout or None,
-        max_runs=args.max_runs,
+        max_runs=args.max_runs, **({"outcomes": outcomes} if outcomes else {}),
     )
-    meta = {
-        "command": "compare",
-        "scenarios": {s.name: s.model_dump() for s in scenarios},
-        "replications": args.replications,
-        "seed": args.seed,
-        "baseline": result.baseline,
-        "days": args.days,
-        "explain": args.explain,
-        "version": __version__,
-    }
-    frames = {"runs": result.runs, "summary": result.summary, "differences": result.differences}
-    crossover = None
-    if result.daily is not None:
-        frames["daily"] = result.daily
-        from .experiments.analysis import cumulative_by_quarter
-
-        ok_daily = result.daily.merge(result.runs.loc[result.runs["status"] == "ok", ["scenario", "replication"]])
-        if len(ok_daily) and result.baseline in set(ok_daily["scenario"]):
-            frames["cumulative"], crossover = cumulative_by_quarter(ok_daily, result.baseline)
-            frames["crossover"] = crossover
-    if result.quarterly is not None:
-        frames["quarterly"] = result.quarterly
-    if result.roadmap_quarterly is not None:
-        frames["roadmap_quarterly"] = result.roadmap_quarterly
-        frames["payback"] = result.payback
-        meta["roadmaps"] = result.roadmaps
-    write_results(out, frames, meta)
-    write_designs(out, scenarios)  # OUT/designs/<name>.yaml: the report's "reproduce with" reruns them
+    result.save(out, charts=not args.no_charts, explain=args.explain)
+    crossover = result.crossover
     ok_runs = result.runs[result.runs["status"] == "ok"]
-    if not args.no_charts and len(ok_runs):
-        from .plots import write_compare_charts
-
-        write_compare_charts(ok_runs, result.differences, result.daily, out / "charts")
-        if result.roadmap_quarterly is not None:
-            from .jcurve import write_jcurve_charts
-
-            write_jcurve_charts(result.roadmap_quarterly, result.payback, out / "charts")
     status = _report_compare_failures(result, out)
     if args.explain and status == 0:
         _explain_compare(args, scenarios, result, out, workers)
@@ -389,12 +363,16 @@ def cmd_report(args: argparse.Namespace) -> int:
     from .report import build_report
 
     _print_warning_lines()
-    for target, what in ((args.out, "report"), (args.pdf, "PDF")):  # writable before anything is drawn
+    for target, what in ((args.out, "report"), (args.pdf, "PDF"), (args.pptx, "deck")):  # writable before anything is drawn
         if target is not None and (args.force or not target.exists()):
             check_writable_file(target, what)
-    files = build_report(args.folder, out=args.out, pdf=args.pdf, force=args.force)
-    print(f"report written to {files.html}" + (f" and {files.pdf}" if files.pdf else "")
-          + f" ({len(files.charts)} charts embedded)")
+    files = build_report(
+        args.folder, out=args.out, pdf=args.pdf, force=args.force, pptx=args.pptx, title=args.title, subtitle=args.subtitle,
+        client=args.client, logo=args.logo, outcomes=_outcome_list(args.outcomes), robustness=args.robustness,
+        validation=args.validation,
+    )
+    written = [str(p) for p in (files.pdf, files.pptx) if p is not None]
+    print(f"report written to {files.html}" + "".join(f" and {w}" for w in written) + f" ({len(files.charts)} charts embedded)")
     return 0
 
 

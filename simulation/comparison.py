@@ -5,7 +5,7 @@ from __future__ import annotations
 import traceback
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -38,6 +38,10 @@ class Comparison:
         differences: per scenario and outcome, the paired difference against ``baseline``.
         baseline: the reference design's name.
         daily: the daily series of every run (``scenario``, ``replication``, ``day``, ...).
+        scenarios, seed, replications, days, outcomes: how it was run (what :meth:`save`
+            records in ``meta.json``; ``outcomes`` None: the default key outcomes).
+        crossover: after :meth:`save`, the quarter from which each design's cumulative
+            bookings keep the sign they end with against the baseline (the J-curve's payback).
         quarterly: one row per run and quarter (``experiments.quarterly.quarterly_outcomes``).
         roadmaps: each roadmap (a scenario with a timeline) and the design it starts from.
         roadmap_quarterly: per roadmap, quarter and outcome, the paired difference against
@@ -54,6 +58,92 @@ class Comparison:
     roadmaps: dict[str, str] | None = None
     roadmap_quarterly: pd.DataFrame | None = None
     payback: pd.DataFrame | None = None
+    scenarios: list[Scenario] = field(default_factory=list, repr=False)
+    seed: int | None = None
+    replications: int | None = None
+    days: int | None = None
+    outcomes: list[str] | None = None
+    crossover: pd.DataFrame | None = field(default=None, repr=False)
+    folder: Path | None = None
+
+    def save(self, folder: str | Path, charts: bool = True, explain: bool = False) -> Path:
+        """Write the results folder ``orgsim compare`` writes: ``meta.json``, the run rows, summary,
+        paired differences, daily series and quarterly cumulative bookings (CSV and Parquet), the
+        designs as scenario files and, with ``charts``, the charts (PNG and SVG). ``folder`` must
+        be new or empty (:class:`OrgsimError` otherwise); returns it.
+        """
+        from . import __version__
+        from .output import check_out_dir, write_results
+
+        out = Path(folder)
+        check_out_dir(out)
+        meta = {
+            "command": "compare",
+            "scenarios": {s.name: s.model_dump() for s in self.scenarios},
+            "replications": self.replications,
+            "seed": self.seed,
+            "baseline": self.baseline,
+            "days": self.days,
+            "explain": explain,
+            "outcomes": self.outcomes,
+            "version": __version__,
+        }
+        frames = {"runs": self.runs, "summary": self.summary, "differences": self.differences}
+        if self.daily is not None:
+            frames["daily"] = self.daily
+            from .experiments.analysis import cumulative_by_quarter
+
+            ok_daily = self.daily.merge(self.runs.loc[self.runs["status"] == "ok", ["scenario", "replication"]])
+            if len(ok_daily) and self.baseline in set(ok_daily["scenario"]):
+                frames["cumulative"], self.crossover = cumulative_by_quarter(ok_daily, self.baseline)
+                frames["crossover"] = self.crossover
+        if self.quarterly is not None:
+            frames["quarterly"] = self.quarterly
+        if self.roadmap_quarterly is not None:
+            frames["roadmap_quarterly"] = self.roadmap_quarterly
+            frames["payback"] = self.payback
+            meta["roadmaps"] = self.roadmaps
+        write_results(out, frames, meta)
+        write_designs(out, self.scenarios)  # OUT/designs/<name>.yaml: the report's "reproduce with" reruns them
+        ok_runs = self.runs[self.runs["status"] == "ok"]
+        if charts and len(ok_runs):
+            from .plots import write_compare_charts
+
+            write_compare_charts(ok_runs, self.differences, self.daily, out / "charts")
+            if self.roadmap_quarterly is not None:
+                from .jcurve import write_jcurve_charts
+
+                write_jcurve_charts(self.roadmap_quarterly, self.payback, out / "charts")
+        self.folder = out
+        return out
+
+    def report(
+        self,
+        html: str | Path | None = None,
+        pdf: str | Path | None = None,
+        pptx: str | Path | None = None,
+        folder: str | Path | None = None,
+        force: bool = False,
+        **options,
+    ):
+        """Write the report of this comparison, as ``orgsim report`` does: ``html`` (default
+        ``FOLDER/report.html``), and ``pdf`` and ``pptx`` if given.
+
+        The report is built from a results folder: ``folder`` if given (saved there first if it
+        does not hold these results yet), else the folder of the last :meth:`save`, else a new
+        folder beside ``html`` (``<html stem>_results``). ``options``: ``title``, ``subtitle``,
+        ``client``, ``logo``, ``outcomes``, ``robustness``, ``validation`` (see
+        :func:`simulation.report.build_report`). Returns the written files.
+        """
+        from .report import build_report
+
+        if folder is not None and (self.folder is None or Path(folder).resolve() != self.folder.resolve()):
+            self.save(folder)
+        elif folder is None and self.folder is None:
+            if html is None:
+                raise OrgsimError("comparison.report(): give html=FILE or folder=DIR (or save() the comparison first)")
+            self.save(Path(html).with_name(f"{Path(html).stem}_results"))
+        return build_report(self.folder, out=html, pdf=pdf, pptx=pptx, force=force, **options)
 
     @property
     def failures(self) -> pd.DataFrame:
@@ -105,6 +195,7 @@ def compare(
     check_unique_names([s.name for s in loaded], given)
     loaded, roadmaps = with_starting_designs(loaded)
     names = [s.name for s in loaded]
+    designs = list(loaded)  # as given, with roadmaps' starting designs (meta.json and designs/ record these)
     if workers is None:
         workers = default_workers()
     # The baseline may be a preset name, a YAML path, or the name of a design given above.
@@ -145,6 +236,11 @@ def compare(
             roadmap_frame = roadmap_quarterly(quarterly, roadmaps, switch)
             payback_frame = payback(roadmap_frame)
     return Comparison(
+        scenarios=designs,
+        seed=seed,
+        replications=replications,
+        days=days,
+        outcomes=None if tuple(outcomes) == tuple(KEY_OUTCOMES) else list(outcomes),
         quarterly=quarterly,
         roadmaps=roadmaps or None,
         roadmap_quarterly=roadmap_frame,
@@ -157,6 +253,22 @@ def compare(
         differences=paired_differences(runs, baseline, "scenario", "replication", outcomes),
         baseline=baseline,
     )
+
+
+def check_outcomes(outcomes: Sequence[str] | None) -> list[str] | None:
+    """``outcomes`` if every one is a run-summary outcome orgsim knows; :class:`OrgsimError` naming the first that is not."""
+    if not outcomes:
+        return None
+    from .metrics import FRICTION_COMPONENTS
+    from .plots import MEASURES
+
+    known = [*MEASURES, *(f"friction_{c}" for c in FRICTION_COMPONENTS)]
+    for outcome in outcomes:
+        if outcome not in known:
+            raise OrgsimError(f"--outcomes: unknown outcome {outcome!r}; allowed: {', '.join(known)}")
+    if len(set(outcomes)) != len(outcomes):
+        raise OrgsimError("--outcomes: an outcome is listed twice")
+    return list(outcomes)
 
 
 def _content(scenario: Scenario, horizon: bool = True) -> dict:

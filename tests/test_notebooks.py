@@ -54,7 +54,7 @@ def _chart_functions() -> set[str]:
     names = {
         name
         for name, fn in inspect.getmembers(plots, inspect.isfunction)
-        if fn.__module__ == plots.__name__ and re.search(r"\b(Axes|Figure)\b", str(inspect.signature(fn).return_annotation))
+        if fn.__module__.startswith(plots.__name__ + ".") and re.search(r"\b(Axes|Figure)\b", str(inspect.signature(fn).return_annotation))
     }
     return names | {"robustness_chart"}
 

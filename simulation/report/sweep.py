@@ -11,15 +11,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from .. import plots
+from ..errors import OrgsimError
 from ..scenario import field_reference
 from . import content
-from .pdf import PdfReport, intro_blocks
+from .options import ReportOptions
+from .summary import sweep_summary
 
 if TYPE_CHECKING:  # pragma: no cover
     from .builder import ResultsFolder
@@ -192,13 +193,19 @@ def best_points(summary: pd.DataFrame, parameters: list[str], outcomes: list[str
     return out
 
 
-def sweep_context(results: ResultsFolder) -> dict[str, Any]:
+def sweep_context(results: ResultsFolder, options: ReportOptions | None = None) -> dict[str, Any]:
     from ..experiments.analysis import summarize_results
 
+    options = options or ReportOptions()
     manifest = results.meta
     runs = results.frames["runs"]
     parameters = list(manifest["parameters"])
     outcomes = [o for o in manifest.get("outcomes", []) if o in runs.columns]
+    if options.outcomes:
+        unknown = [o for o in options.outcomes if o not in outcomes]
+        if unknown:
+            raise OrgsimError(f"--outcomes: {', '.join(unknown)} not in this sweep's results; it has {', '.join(outcomes)}")
+        outcomes = list(options.outcomes)
     ok = runs[runs["status"] == "ok"] if "status" in runs else runs
     failed = int(len(runs) - len(ok))
     resolved = manifest["resolved"]
@@ -222,11 +229,14 @@ def sweep_context(results: ResultsFolder) -> dict[str, Any]:
     param_labels = [plots.parameter_label(p) for p in parameters]
     context: dict[str, Any] = {
         "kind": "sweep",
-        "title": f"Sweep: {manifest.get('description') or manifest.get('name')}",
-        "subtitle": (
+        "title": options.title or f"Sweep: {manifest.get('description') or manifest.get('name')}",
+        "subtitle": options.subtitle
+        or (
             f"{n_points} points \u00d7 {replications} replications, {design} design; "
             f"base: {', '.join(plots.design_label(b) for b in bases) or 'n/a'}"
         ),
+        "client": options.client or "",
+        "logo": options.logo_data_uri() or "",
         "question": (
             f"How do {_and_list([plots.lower_first(plots.measure(o).label) for o in outcomes[:5]])}"
             f"{' and more' if len(outcomes) > 5 else ''} respond as "
@@ -275,6 +285,7 @@ def sweep_context(results: ResultsFolder) -> dict[str, Any]:
         "parameter_names": parameters,
         "design": design,
     }
+    context["summary"] = sweep_summary(context, results.frames.get("sensitivity"))
     return context
 
 
@@ -313,36 +324,3 @@ def sweep_charts(results: ResultsFolder, context: dict[str, Any]) -> list[plots.
         context["design"],
         results.frames.get("sensitivity"),
     )
-
-
-def write_sweep_pdf(path: Path, context: dict[str, Any], charts: list[plots.Chart], png_dir: Path | None = None) -> None:
-    report = PdfReport(path, context["title"], png_dir)
-    try:
-        report.text(intro_blocks(context, "Where each outcome does best", context["best"]))
-        report.table(
-            "What was varied",
-            ["Parameter", "Values", "What it does in the model"],
-            [[p["label"] + (f" [{p['source']}]" if p["source"] else ""), p["values"], p["mechanism"]] for p in context["parameters"]],
-            [2.4, 2.0, 6.0],
-        )
-        if context["points"]:
-            header = ["Point", *context["param_labels"], *context["outcome_labels"]]
-            widths = [0.5] + [1.1] * len(context["param_labels"]) + [1.1] * len(context["outcome_labels"])
-            shade_of = {"better": "#D9F0D3", "worse": "#F6D5D0", "higher": "#E3ECF7", "lower": "#E3ECF7"}
-            rows = [[str(r.point), *r.settings, *(f"{c.text} {c.interval}".strip() for c in r.cells)] for r in context["points"]]
-            shade = [["", *([""] * len(r.settings)), *(shade_of.get(c.verdict, "") for c in r.cells)] for r in context["points"]]
-            report.table(
-                "Means per point with 95% intervals",
-                header,
-                rows,
-                widths,
-                shade,
-                fontsize=7.5,
-                note=f"Shading against point {context['reference_point']} (paired on the replication): green "
-                "clearly better, red clearly worse, blue clearly different with no better direction. " + context["multiplicity"],
-            )
-        for chart in charts:
-            report.figure(chart.figure, chart.title, chart.caption)
-        report.assumptions(context["caveats"], context["assumptions"])
-    finally:
-        report.close()
