@@ -59,8 +59,8 @@ from .leads import LeadStore
 from .market import SALES_ICP, Market
 from .metrics import DailyRecorder
 from .scenario import WORKING_DAYS_PER_QUARTER, Scenario
-from .transition import TransitionMixin
 from .schedule import WORK_END_HOUR, WORK_START_HOUR, arrival_hours, calendar_hours  # noqa: F401  (re-exported)
+from .transition import TransitionMixin
 
 STREAMS = ("mesa", "market", "marketing", "inbound", "work", "outcomes", "people")
 
