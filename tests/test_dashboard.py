@@ -45,10 +45,15 @@ def test_the_widgets_are_exactly_the_lever_groups_fields():
 def test_a_widget_carries_its_fields_bounds_unit_and_description():
     spec = field_spec("sla.first_touch_hours")
     info = Scenario.model_fields["sla"].annotation.model_fields["first_touch_hours"]
-    assert (spec.kind, spec.gt, spec.le, spec.unit) == ("float", 0, 2000, "hours")
+    assert (spec.kind, spec.gt, spec.le, spec.unit) == ("float", 0, 2000, "calendar hours")
     assert spec.description == info.description
     assert spec.allowed() == "a number, > 0 and <= 2000"
-    assert field_spec("sdr.headcount").kind == "int" and field_spec("sdr.headcount").unit == "people"
+    assert field_spec("sdr.headcount").kind == "int" and field_spec("sdr.headcount").unit.startswith("people")
+    # Units come from docs/model.md's parameter table (simulation.validation.UNITS), not from names.
+    from simulation.validation import UNITS
+
+    assert field_spec("marketing.volume_pay_cap").unit == UNITS["marketing.volume_pay_cap"] == "multiple of target"
+    assert field_spec("sdr.motion").unit == ""
     assert field_spec("sdr.motion").choices == ("inbound", "outbound", "both")
 
 
@@ -259,14 +264,14 @@ def test_the_lever_editor_shows_an_out_of_range_value_beside_its_widget():
         DesignEditor(0, design, lambda edit: set_design(edit), None)
 
     box, rc = solara.render(Harness(), handle_error=False)
-    touch = rc.find(v.TextField, label="sla.first_touch_hours (hours)").widget
+    touch = rc.find(v.TextField, label="sla.first_touch_hours (calendar hours)").widget
     assert touch.error is True and touch.messages == ["sla.first_touch_hours = 0.0: must be > 0.0"]
-    headcount = rc.find(v.TextField, label="sdr.headcount (people)").widget
+    headcount = rc.find(v.TextField, label="sdr.headcount (people (SDRs or agency SDR-equivalents))").widget
     assert headcount.error is False and headcount.v_model == "12"
     rc.find(v.Html, children=["changed: sdr.headcount = 12"]).assert_single()
     touch.v_model = "4"  # the user fixes it and presses Enter: the error goes, the change is listed
     touch.fire_event("keyup.enter", None)
-    touch = rc.find(v.TextField, label="sla.first_touch_hours (hours)").widget
+    touch = rc.find(v.TextField, label="sla.first_touch_hours (calendar hours)").widget
     assert touch.error is False
     rc.find(v.Html, children=["changed: sla.first_touch_hours = 4.0, sdr.headcount = 12"]).assert_single()
     rc.close()

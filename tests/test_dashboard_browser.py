@@ -105,13 +105,13 @@ def _headline(page) -> str:
 
 
 def test_a_lever_out_of_range_is_shown_beside_it(page):
-    _set(page, "sla.first_touch_hours (hours)", "0")
-    field = page.locator(".v-input", has=page.get_by_label("sla.first_touch_hours (hours)", exact=True)).first
+    _set(page, "sla.first_touch_hours (calendar hours)", "0")
+    field = page.locator(".v-input", has=page.get_by_label("sla.first_touch_hours (calendar hours)", exact=True)).first
     field.get_by_text("sla.first_touch_hours = 0.0: must be > 0.0").wait_for()
     page.locator(".orgsim-run-error").get_by_text("design 1: sla.first_touch_hours = 0.0: must be > 0.0").wait_for()
     page.locator(".orgsim-run").click()  # refused: nothing runs
     assert page.locator(".orgsim-progress").count() == 0
-    _set(page, "sla.first_touch_hours (hours)", "24")  # back to the preset's value: the error goes
+    _set(page, "sla.first_touch_hours (calendar hours)", "24")  # back to the preset's value: the error goes
     page.locator(".orgsim-run-error").wait_for(state="detached")
 
 
@@ -129,9 +129,9 @@ def test_compare_two_designs_then_change_levers_and_the_numbers_change(page, ser
     assert page.get_by_text("mean [95% CI]").count() >= 1
 
     # the SLA's first-touch window and the SDR headcount of design 1 (the example)
-    _set(page, "sla.first_touch_hours (hours)", "2")
+    _set(page, "sla.first_touch_hours (calendar hours)", "2")
     page.get_by_text("changed: sla.first_touch_hours = 2.0").wait_for()
-    _set(page, "sdr.headcount (people)", "14")
+    _set(page, "sdr.headcount (people (SDRs or agency SDR-equivalents))", "14")
     page.get_by_text("changed: sla.first_touch_hours = 2.0, sdr.headcount = 14").wait_for()
     page.locator(".orgsim-run").click()
     page.locator(".orgsim-headline").get_by_text("SLA edited: bookings").wait_for()

@@ -98,20 +98,13 @@ class LeverField:
 
 
 def _unit(path: str, kind: Kind, le: float | None) -> str:
-    name = path.rsplit(".", 1)[-1]
-    if name.endswith("_usd") or "_usd_" in name:
-        return "USD"
-    if name.endswith("hours_per_day"):
-        return "hours a day"
-    if name.endswith("_hours") or name.startswith("hours") or name == "overflow_after_hours":
-        return "hours"
-    if name.endswith("_days") or name.endswith("_every_days") or name == "horizon_days":
-        return "working days"
-    if name == "headcount" or name.endswith("_headcount"):
-        return "people"
-    if kind == "float" and le == 1 and any(w in name for w in ("share", "weight", "rate", "score", "threshold", "clarity", "loss", "factor")):
-        return "0-1"
-    return ""
+    """The field's unit as docs/model.md's parameter table gives it (``simulation.validation.UNITS``,
+    which a test keeps complete for every scenario field): one source of truth. A choice or a
+    yes/no needs none beside its widget."""
+    from ..validation import UNITS  # imported here: the table lives with the ODD tooling
+
+    unit = UNITS.get(path, "")
+    return "" if unit in ("choice", "yes/no", "text") else unit
 
 
 def _field_spec(path: str) -> LeverField:
