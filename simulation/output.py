@@ -6,7 +6,8 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
@@ -79,6 +80,27 @@ def check_writable_file(path: Path, what: str = "file") -> None:
     except OSError as exc:
         reason = exc.strerror or type(exc).__name__
         raise OrgsimError(f"{path}: cannot write the {what} there ({reason}); choose another name") from None
+
+
+@contextmanager
+def atomic_folder(out: Path) -> Iterator[Path]:
+    """Build a results folder in a temporary folder beside ``out`` and rename it to ``out`` at
+    the end, so an interrupted write leaves nothing half-written (``out`` must be new or empty:
+    :func:`check_out_dir`). The folder gets the umask's permissions, not mkdtemp's private 0700."""
+    check_out_dir(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}-", dir=out.parent))
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o777 & ~umask)
+    try:
+        yield tmp
+        if out.exists():
+            out.rmdir()  # empty (checked above)
+        os.replace(tmp, out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
 
 
 def write_results(out: Path, frames: Mapping[str, pd.DataFrame], meta: Mapping[str, object]) -> list[Path]:

@@ -30,11 +30,8 @@ import hashlib
 import io
 import json
 import math
-import os
 import re
-import shutil
 import sys
-import tempfile
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -918,16 +915,10 @@ def write_report(validation: Validation, out: Path, robust: Robustness | None = 
     JSON. Written into a temporary folder beside ``out`` and renamed, so an interrupted
     write leaves nothing half-written.
     """
-    from .output import check_out_dir
+    from .output import atomic_folder
 
     plt = _matplotlib()
-    check_out_dir(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}-", dir=out.parent))
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(tmp, 0o777 & ~umask)  # mkdtemp makes the folder private; the report keeps the umask's permissions
-    try:
+    with atomic_folder(out) as tmp:
         (tmp / "charts").mkdir()
         charts: dict[str, bytes] = {}
         table = validation.table
@@ -974,12 +965,6 @@ def write_report(validation: Validation, out: Path, robust: Robustness | None = 
         md = _markdown_report(validation, printable, robust)
         (tmp / "validation.md").write_text(md, encoding="utf-8")
         (tmp / "validation.html").write_text(_html_report(validation, printable, robust, charts), encoding="utf-8")
-        if out.exists():
-            out.rmdir()
-        os.replace(tmp, out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return ReportFiles(out / "validation.md", out / "validation.html", sorted((out / "charts").glob("*.png")))
 
 

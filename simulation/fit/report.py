@@ -11,9 +11,6 @@ import html
 import io
 import json
 import math
-import os
-import shutil
-import tempfile
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -22,7 +19,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from ..output import check_out_dir
+from ..output import atomic_folder
 from ..scenario import load_scenario
 from .fitting import FIT_PARAMETERS, FitResult
 from .mapping import Company
@@ -181,13 +178,7 @@ def report_html(result: FitResult, company: Company, observed: ObservedFunnel) -
 def write_fit(out: Path, result: FitResult, company: Company, observed: ObservedFunnel, meta: dict[str, Any]) -> list[Path]:
     """Write the fit's folder atomically; ``company.yaml`` is loaded back as a scenario first."""
     out = Path(out)
-    check_out_dir(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}-", dir=out.parent))
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(tmp, 0o777 & ~umask)  # a folder like any other the user makes, not mkdtemp's private 0700
-    try:
+    with atomic_folder(out) as tmp:
         (tmp / "observed.json").write_text(json.dumps({"source": str(company.source), "notes": company.notes, **observed.to_dict()},
                                                       indent=2, default=str) + "\n", encoding="utf-8")
         result.table[FIT_COLUMNS].to_csv(tmp / "fit.csv", index=False)
@@ -196,10 +187,4 @@ def write_fit(out: Path, result: FitResult, company: Company, observed: Observed
         load_scenario(tmp / "company.yaml")  # a valid scenario, or nothing is written
         (tmp / "report.html").write_text(report_html(result, company, observed), encoding="utf-8")
         (tmp / "meta.json").write_text(json.dumps({**meta, "fit_parameters": list(FIT_PARAMETERS)}, indent=2, default=str) + "\n", encoding="utf-8")
-        if out.exists():
-            out.rmdir()
-        os.replace(tmp, out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return sorted(out.iterdir())
