@@ -139,31 +139,13 @@ class Deck:
     ):
         """A clustered column chart, one series per entry, with custom error bars (minus, plus lengths);
         ``colors``: one per category (the designs' colours, as in every other chart)."""
-        from pptx.chart.data import CategoryChartData
-        from pptx.enum.chart import XL_CHART_TYPE, XL_LEGEND_POSITION, XL_TICK_LABEL_POSITION
-        from pptx.util import Inches, Pt
+        from pptx.enum.chart import XL_CHART_TYPE
+        from pptx.util import Pt
 
-        slide = self._slide(title, notes)
-        data = CategoryChartData(number_format=number_format)
-        data.categories = list(categories)
-        for name, values in series.items():
-            data.add_series(name, [None if pd.isna(v) else float(v) for v in values])
-        frame = slide.shapes.add_chart(
-            XL_CHART_TYPE.COLUMN_CLUSTERED, Inches(0.6), Inches(1.5), self.width - Inches(1.2), self.height - Inches(1.9), data
-        )
-        chart = frame.chart
-        _money_axis(chart, number_format, [v for values in series.values() for v in values])
-        chart.category_axis.tick_label_position = XL_TICK_LABEL_POSITION.LOW  # below the plot, not on the zero line
-        chart.has_legend = len(series) > 1
-        if chart.has_legend:
-            chart.legend.position = XL_LEGEND_POSITION.BOTTOM
-            chart.legend.include_in_layout = False
+        chart = self._chart(XL_CHART_TYPE.COLUMN_CLUSTERED, title, notes, categories, series, number_format, axis_title, legend=len(series) > 1)
         chart.value_axis.has_major_gridlines = True
         chart.value_axis.tick_labels.font.size = Pt(12)
         chart.category_axis.tick_labels.font.size = Pt(12)
-        chart.value_axis.has_title = True
-        chart.value_axis.axis_title.text_frame.text = axis_title
-        chart.value_axis.axis_title.text_frame.paragraphs[0].font.size = Pt(12)
         for plot in chart.plots:
             plot.gap_width = 60
         for ser, name in zip(chart.plots[0].series, series, strict=True):
@@ -189,20 +171,10 @@ class Deck:
         category_title: str = "",
     ):
         """A line chart with markers, one line per series; ``errors`` as in :meth:`bar_chart`."""
-        from pptx.chart.data import CategoryChartData
-        from pptx.enum.chart import XL_CHART_TYPE, XL_LEGEND_POSITION, XL_TICK_LABEL_POSITION
-        from pptx.util import Inches, Pt
+        from pptx.enum.chart import XL_CHART_TYPE
+        from pptx.util import Pt
 
-        slide = self._slide(title, notes)
-        data = CategoryChartData(number_format=number_format)
-        data.categories = list(categories)
-        for name, values in series.items():
-            data.add_series(name, [None if pd.isna(v) else float(v) for v in values])
-        chart = slide.shapes.add_chart(
-            XL_CHART_TYPE.LINE_MARKERS, Inches(0.6), Inches(1.5), self.width - Inches(1.2), self.height - Inches(1.9), data
-        ).chart
-        _money_axis(chart, number_format, [v for values in series.values() for v in values])
-        chart.category_axis.tick_label_position = XL_TICK_LABEL_POSITION.LOW
+        chart = self._chart(XL_CHART_TYPE.LINE_MARKERS, title, notes, categories, series, number_format, axis_title, legend=True)
         for ser, color in zip(chart.plots[0].series, colors or [], strict=False):
             ser.format.line.color.rgb = _rgb(color)
             ser.marker.format.fill.solid()
@@ -213,16 +185,36 @@ class Deck:
                 _add_error_bars(ser, *errors[name])
         if errors:
             _fit_value_axis(chart, series, errors, number_format, from_zero=False)
-        chart.has_legend = True
-        chart.legend.position = XL_LEGEND_POSITION.BOTTOM
-        chart.legend.include_in_layout = False
-        chart.value_axis.has_title = True
-        chart.value_axis.axis_title.text_frame.text = axis_title
-        chart.value_axis.axis_title.text_frame.paragraphs[0].font.size = Pt(12)
         if category_title:
             chart.category_axis.has_title = True
             chart.category_axis.axis_title.text_frame.text = category_title
             chart.category_axis.axis_title.text_frame.paragraphs[0].font.size = Pt(12)
+        return chart
+
+    def _chart(self, kind, title: str, notes: str, categories: Sequence[str], series: dict[str, Sequence[float]],
+               number_format: str, axis_title: str, legend: bool):
+        """A native chart of ``kind`` on a new slide: the data (missing values left empty), money
+        axes, category labels below the plot (not on the zero line), the value axis's title, and
+        a legend at the bottom when ``legend``."""
+        from pptx.chart.data import CategoryChartData
+        from pptx.enum.chart import XL_LEGEND_POSITION, XL_TICK_LABEL_POSITION
+        from pptx.util import Inches, Pt
+
+        slide = self._slide(title, notes)
+        data = CategoryChartData(number_format=number_format)
+        data.categories = list(categories)
+        for name, values in series.items():
+            data.add_series(name, [None if pd.isna(v) else float(v) for v in values])
+        chart = slide.shapes.add_chart(kind, Inches(0.6), Inches(1.5), self.width - Inches(1.2), self.height - Inches(1.9), data).chart
+        _money_axis(chart, number_format, [v for values in series.values() for v in values])
+        chart.category_axis.tick_label_position = XL_TICK_LABEL_POSITION.LOW
+        chart.has_legend = legend
+        if legend:
+            chart.legend.position = XL_LEGEND_POSITION.BOTTOM
+            chart.legend.include_in_layout = False
+        chart.value_axis.has_title = True
+        chart.value_axis.axis_title.text_frame.text = axis_title
+        chart.value_axis.axis_title.text_frame.paragraphs[0].font.size = Pt(12)
         return chart
 
     def picture(self, title: str, figure, notes: str) -> None:
