@@ -23,6 +23,19 @@ OUTCOMES = ("bookings", "pipeline_created", "cac", "total_cost", "mql_acceptance
 BASELINE = "separate_targets"
 
 
+def fake_run(scenario, seed=0, replication=0):
+    """A stand-in for the model in sweeps: outcomes that depend on two levers and the seed."""
+    w = scenario.marketing.shared_revenue_weight
+    hours = scenario.sla.first_touch_hours
+    noise = (seed % 97) / 97
+    return {
+        "scenario": scenario.name,
+        "bookings": 1e6 * (1 + w) - 2e3 * hours + 1e4 * noise,
+        "friction_index": 0.5 - 0.2 * w + 0.001 * hours + 0.01 * noise,
+        "mqls": 5000 * (1 - 0.5 * w) + 10 * noise,
+    }
+
+
 def compare_runs(designs=PRESETS, replications=4) -> pd.DataFrame:
     rng = np.random.default_rng(7)
     rows = []

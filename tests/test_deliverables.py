@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from report_fixtures import BASELINE, write_compare_folder
+from report_fixtures import BASELINE, fake_run, write_compare_folder
 
 from simulation import OrgsimError, plots, sweep, sweep_spec_from_dict
 from simulation.cli import main
@@ -59,14 +59,6 @@ def six(tmp_path_factory):
     (folder / "validation.json").write_text(json.dumps(VALIDATION))
     files = build_report(folder, out=root / "r.html", pdf=root / "r.pdf", pptx=root / "r.pptx", client="Acme Corp")
     return folder, files
-
-
-def fake_run(scenario, seed=0, replication=0):
-    w = scenario.marketing.shared_revenue_weight
-    hours = scenario.sla.first_touch_hours
-    noise = (seed % 97) / 97
-    return {"scenario": scenario.name, "bookings": 1e6 * (1 + w) - 2e3 * hours + 1e4 * noise,
-            "friction_index": 0.5 - 0.2 * w + 0.001 * hours + 0.01 * noise, "mqls": 5000 * (1 - 0.5 * w) + 10 * noise}  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -354,9 +346,8 @@ def test_report_outcomes_choose_the_tables_and_the_headline(six, tmp_path):
 
 
 def test_svg_text_stays_text(tmp_path):
-    from test_plots import differences_frame, runs_frame
-
     import matplotlib.pyplot as plt
+    from test_plots import differences_frame, runs_frame
 
     every = plots.compare_charts(runs_frame(), differences_frame())
     for chart in every[2:]:  # only two are written (write_figures closes those)

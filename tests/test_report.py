@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from report_fixtures import fake_run
 
 from simulation import OrgsimError, sweep, sweep_spec_from_dict
 from simulation.cli import main
@@ -156,19 +157,6 @@ def test_compare_without_charts(tmp_path):
 
 
 # ----------------------------------------------------------------------------- sweeps
-
-
-def fake_run(scenario, seed=0, replication=0):
-    """A stand-in for the model: outcomes that depend on two levers and the seed."""
-    w = scenario.marketing.shared_revenue_weight
-    hours = scenario.sla.first_touch_hours
-    noise = (seed % 97) / 97
-    return {
-        "scenario": scenario.name,
-        "bookings": 1e6 * (1 + w) - 2e3 * hours + 1e4 * noise,
-        "friction_index": 0.5 - 0.2 * w + 0.001 * hours + 0.01 * noise,
-        "mqls": 5000 * (1 - 0.5 * w) + 10 * noise,
-    }
 
 
 @pytest.fixture(scope="module")
