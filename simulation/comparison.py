@@ -111,7 +111,7 @@ class Comparison:
 
             write_compare_charts(ok_runs, self.differences, self.daily, out / "charts")
             if self.roadmap_quarterly is not None:
-                from .jcurve import write_jcurve_charts
+                from .plots.jcurve import write_jcurve_charts
 
                 write_jcurve_charts(self.roadmap_quarterly, self.payback, out / "charts")
         self.folder = out

@@ -276,7 +276,7 @@ def test_compare_writes_quarterly_outcomes_and_the_roadmap_against_its_start(pai
     assert set(rq["outcome"]) == {"bookings", "pipeline_created", "total_cost", "friction_index"}
     row = result.payback.iloc[0]
     assert row["scenario"] == r.name and row["switch_quarter"] == 2 and row["n"] == 2
-    from simulation.jcurve import jcurve_charts
+    from simulation.plots import jcurve_charts
 
     charts = jcurve_charts(rq, result.payback)
     assert [c.name for c in charts] == [f"jcurve_{r.name}"]

@@ -53,6 +53,7 @@ from .differences import DEFAULT_FOREST_OUTCOMES, difference_forest, difference_
 from .files import _metadata, write_compare_charts, write_figures, write_sweep_charts
 from .friction import friction_by_design, friction_table
 from .funnel import FUNNEL_STAGES, _replication_note, conversion_rates, demand_waterfall, stage_conversion, stage_counts
+from .jcurve import jcurve_charts, plot_jcurve, write_jcurve_charts
 from .measures import (
     FRICTION_LABELS,
     MEASURES,
@@ -130,6 +131,9 @@ __all__ = [
     "difference_forests",
     "format_value",
     "friction_by_design",
+    "jcurve_charts",
+    "plot_jcurve",
+    "write_jcurve_charts",
     "friction_table",
     "grouped_interval",
     "lower_first",

@@ -172,7 +172,7 @@ def compare_charts(results: ResultsFolder, designs: list[str], outcomes: Sequenc
         if runs.empty:
             return []
         designs = [d for d in designs if d in set(runs["scenario"].astype(str))]
-    from ..jcurve import jcurve_charts
+    from ..plots.jcurve import jcurve_charts
 
     charts = plots.compare_charts(runs, results.frames.get("differences"), results.frames.get("daily"), designs=designs, outcomes=outcomes)
     return charts + jcurve_charts(results.frames.get("roadmap_quarterly"), results.frames.get("payback"))

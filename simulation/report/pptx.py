@@ -521,7 +521,7 @@ def write_deck(path: Path, results: ResultsFolder, context: dict[str, Any], char
             "speed_to_lead": runs.groupby("scenario")[[c for c, _, _ in plots.SPEED_BUCKETS if c in runs]].mean().round(3),
         }
         payback = results.frames.get("payback")
-        for chart in charts:  # roadmaps' J-curves (simulation.jcurve), after the native charts
+        for chart in charts:  # roadmaps' J-curves (simulation.plots.jcurve), after the native charts
             if chart.name.startswith("jcurve_"):
                 rows = payback[payback["scenario"].astype(str) == chart.name.removeprefix("jcurve_")] if payback is not None else None
                 deck.picture(chart.title, chart.figure, _frame_notes(chart.caption, rows))

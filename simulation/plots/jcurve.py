@@ -1,5 +1,7 @@
 """The J-curve of a reorganisation roadmap: what the change costs first and when it pays back.
 
+Part of :mod:`simulation.plots` (see its docstring for the conventions every chart follows).
+
 Charts take data frames (``Comparison.roadmap_quarterly`` and ``Comparison.payback``, or the
 ``roadmap_quarterly`` and ``payback`` files of a compare folder), never models, and return
 the figure (see docs/charts.md).
@@ -12,7 +14,10 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from .plots import Chart, design_color, format_value, write_figures
+from .chart_sets import Chart
+from .files import write_figures
+from .measures import format_value
+from .style import design_color
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
