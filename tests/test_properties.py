@@ -226,7 +226,12 @@ def test_rates_in_unit_interval_money_and_counts_non_negative(scenario, seed):
     # The funnel adds up.
     last = res.daily.iloc[-1]
     assert row["leads_created"] == sum(last[c] for c in res.daily.columns if c.startswith("stage_"))
-    assert row["mqls"] == row["mqls_accepted"] + row["mqls_rejected"] + row["mqls_never_worked"] + last["stage_mql"]
+    # An MQL is accepted, rejected, never worked, still open -- or, deemed accepted under an SLA,
+    # disqualified as a poor fit at its touch (recycled without ever being a SAL; README, mqls_deemed_accepted).
+    leads = res.leads
+    disqualified = int(((leads["mql_day"] >= 0) & (leads["sal_day"] < 0) & (leads["stage"].astype(str) == "recycled")).sum())
+    assert disqualified <= row["mqls_deemed_accepted"]
+    assert row["mqls"] == row["mqls_accepted"] + row["mqls_rejected"] + row["mqls_never_worked"] + last["stage_mql"] + disqualified
     assert row["sqls"] == row["deals_won"] + row["deals_lost"] + row["deals_no_decision"] + last["stage_sql"]
     assert row["opportunities"] == row["sqls"]
     if row["deals_won"] == 0:
