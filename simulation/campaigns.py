@@ -63,6 +63,13 @@ class CampaignsMixin:
         n = len(accounts)
         if n == 0:
             return
+        # With the account responses come responses from people who are not buyers at any
+        # account (students, job seekers, vendors, personal addresses): lead scoring's
+        # firmographic checks screen every one of them out, so they are counted as
+        # inquiries and go no further (``market.non_buyer_inquiry_share``).
+        share = s.market.non_buyer_inquiry_share
+        if share > 0:
+            self.non_buyer_inquiries += int(self.streams["screened"].poisson(n * share / (1.0 - share)))
         if self.marketers:
             icp = np.array([m.icp_point for m in self.marketers])[owner]
             noise = np.array([m.score_noise for m in self.marketers])[owner]

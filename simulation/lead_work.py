@@ -89,6 +89,8 @@ class LeadWorkMixin:
                 self.day, Stage.SAL, source=np.full(k, Source.SDR_OUTBOUND, np.int8), worker=ids[own],
                 contacted=np.ones(k, bool), attempts=np.ones(k, np.int16), **{key: v[own] for key, v in common.items()},
             )
+            # An outbound conversation in which the prospect agrees to talk is a SAL at once.
+            self.leads.accepted_day[idx] = self.day
             self.leads.sal_day[idx] = self.day
 
     def _beliefs(self, idx: np.ndarray, trust: np.ndarray, trust_agency: np.ndarray) -> np.ndarray:
@@ -240,7 +242,7 @@ class LeadWorkMixin:
         ) & (L.mql_day[waiting] >= self.sla_start_day)
         worth = (yield_a >= reservation[w_a]) | floor
         cadence_left = L.attempts[waiting] < s.work.max_attempts
-        stale = (d - L.sal_day[waiting]) > s.work.sal_max_age_days
+        stale = (d - L.accepted_day[waiting]) > s.work.sal_max_age_days
         give_up = ~(worth & cadence_left) | stale
         dropped = waiting[give_up]
         if len(dropped):
@@ -368,8 +370,25 @@ class LeadWorkMixin:
         self._reached_today.append(reached)
 
     def _qualify(self, idx: np.ndarray, skill: np.ndarray) -> None:
-        """Reached buyers qualify (SQL) or are recycled: need, intent and the response time
-        at the moment the buyer was reached. The conversation takes ``work.qualify_hours``."""
+        """The conversation with a reached buyer, the qualification and the AE's discovery.
+
+        One latent readiness draw ``u`` per buyer (uniform) is read three times, so each stage
+        keeps a subset of the one before:
+
+        * **SAL** (accepted after the first conversation): a buyer in a buying window has a
+          current project; one without says so with probability
+          ``behaviour.no_project_sal_share``. Others are recycled (no need).
+        * **SQL** (qualified, handed to an AE): the buyer's readiness -- need, intent and the
+          response time when reached (HBR 2011's decay), ``qualify_base`` x skill x need x
+          timing -- clears the qualifier's bar. An SDR's short call passes buyers
+          ``behaviour.sdr_handover_leniency`` times as readily as the AE's discovery keeps them;
+          an AE who qualifies a lead itself does its discovery in the same meeting.
+        * **Opportunity**: the AE's discovery meeting (``work.discovery_hours`` of the AE's
+          time, for every SQL handed over) keeps buyers whose readiness clears the full bar;
+          an SDR's SQL it does not keep is recycled (reason ``DISCOVERY``).
+
+        The qualification call takes ``work.qualify_hours`` of the worker's time.
+        """
         s = self.settings
         b = s.behaviour
         L = self.leads
@@ -382,13 +401,33 @@ class LeadWorkMixin:
         need = np.where(in_market, 0.55 + 0.45 * L.intent[idx], 0.0)
         chance = np.where(in_market, need, b.out_of_market_need)
         timing = timing_factor(L.reach_hours[idx], b.response_decay_persistent_share)
-        p = np.clip(b.qualify_base * skill[L.worker[idx]] * chance * timing, 0.0, 1.0)
+        ready = np.clip(b.qualify_base * skill[L.worker[idx]] * chance * timing, 0.0, 1.0)
+        handover = ~self._is_ae[L.worker[idx]]
+        sql_bar = np.where(handover, np.minimum(ready * b.sdr_handover_leniency, 1.0), ready)
+        u = rng.random(len(idx))
+        # The first conversation: sales accepts the buyer (SAL) or recycles it (no project).
+        first = L.sal_day[idx] < 0  # an outbound prospect was a SAL from its first conversation
+        sal = ~first | in_market | (u < np.maximum(b.no_project_sal_share, sql_bar))
+        L.sal_day[idx[first & sal]] = d
         # One open opportunity per account: a second qualified lead joins the buying group.
-        ok = (rng.random(len(idx)) < p) & ~mk.open_opportunity[acc]
-        no = idx[~ok]
+        is_sql = sal & (u < sql_bar) & ~mk.open_opportunity[acc]
+        ok = is_sql & (u < ready)
+        no = idx[~is_sql]
         L.reason[no] = Reason.NO_NEED
         L.move(no, Stage.RECYCLED, d)
         self._feedback_events(no, good=False)
+        # SDR-qualified buyers the AE's discovery does not keep: the AE's hours are spent.
+        dropped = idx[is_sql & ~ok]
+        if len(dropped):
+            L.sql_day[dropped] = d
+            L.ae[dropped] = self.ae_ids[rng.integers(0, len(self.ae_ids), len(dropped))]
+            self._charge_hours(L.ae[dropped], s.work.discovery_hours)
+            L.reason[dropped] = Reason.DISCOVERY
+            L.move(dropped, Stage.RECYCLED, d)
+            self._feedback_events(dropped, good=False)
+            if s.sdr.sourcing == "in_house":
+                self.costs["sdr_bonuses"] += len(dropped) * s.sdr.bonus_per_sql_usd
+            self.sqls_disqualified += len(dropped)
         won = idx[ok]
         if len(won) == 0:
             return

@@ -5,17 +5,26 @@ A lead is in exactly one :class:`Stage` at every step; every stage change goes t
 are tracked in an index of open leads so the daily work is proportional to the open
 leads, not to every lead ever created.
 
-Stages (the demand waterfall):
+Stages (the demand waterfall, as a RevOps team defines it):
 
-``INQUIRY``      a hand-raiser or campaign response scored below the MQL threshold (nurture)
+``INQUIRY``      a hand-raiser or campaign response from an account, scored below the MQL threshold
+                 (nurture). Inquiries from people who are not buyers at an account are screened
+                 out by scoring and only counted (``OrgModel.non_buyer_inquiries``)
 ``MQL``          passed marketing's threshold (or an agency-booked meeting), waiting for a first touch
                  (a lead deemed accepted under an SLA stays here until someone touches it)
-``SAL``          accepted by the person who first touched it; being contacted and qualified
+``SAL``          open and being worked: the rep who first touched it accepted it for follow-up
+                 (``accepted_day``) and is trying to reach the buyer. In the waterfall a lead is a
+                 SAL once sales accepts it *after a first conversation* (``sal_day``): the buyer was
+                 reached and has a current project (or says so)
 ``REJECTED``     rejected at first touch, with a reason code
-``SQL``          qualified: an open opportunity owned by an AE
+``SQL``          an open opportunity: qualified by an SDR or AE (``sql_day``: the waterfall's SQL)
+                 and kept by the AE's discovery. An SDR's SQL the AE's discovery disqualifies is
+                 recycled (reason ``DISCOVERY``), so ``sql_day`` marks SQLs and the SQL stage
+                 (and its outcomes) opportunities
 ``WON`` / ``LOST`` / ``NO_DECISION``   the opportunity's outcome
-``RECYCLED``     accepted but not qualified (no contact: another attempt was not worth it; no need;
-                 or, for a lead deemed accepted under an SLA, a poor fit found at its first touch)
+``RECYCLED``     accepted but not qualified (no contact: another attempt was not worth it; no current
+                 project or no need; disqualified at discovery; or, for a lead deemed accepted under
+                 an SLA, a poor fit found at its first touch)
 ``NEVER_WORKED`` an MQL that aged out without a first touch
 """
 
@@ -69,7 +78,8 @@ class Reason(IntEnum):
     DUPLICATE = 2  # rejected: the account already has an open opportunity
     BELOW_DEFINITION = 3  # rejected: below the SLA's agreed MQL definition
     NO_CONTACT = 4  # recycled: not reached, and another attempt was not worth the rep's time
-    NO_NEED = 5  # recycled: reached, no buying need
+    NO_NEED = 5  # recycled: reached, no current project or no buying need
+    DISCOVERY = 6  # recycled: an SDR's SQL the AE's discovery did not keep as an opportunity
 
 
 _COLUMNS: dict[str, tuple[type, float]] = {
@@ -87,7 +97,8 @@ _COLUMNS: dict[str, tuple[type, float]] = {
     "created_day": (np.int32, -1),
     "mql_day": (np.int32, -1),
     "first_touch_day": (np.int32, -1),
-    "sal_day": (np.int32, -1),
+    "accepted_day": (np.int32, -1),  # accepted for follow-up at the first touch
+    "sal_day": (np.int32, -1),  # the waterfall's SAL: accepted, and a first conversation held
     "sql_day": (np.int32, -1),
     "closed_day": (np.int32, -1),
     "speed_to_lead_hours": (np.float32, np.nan),
@@ -172,7 +183,9 @@ class LeadStore:
         self.stage_day[idx] = day
         self.stage_counts[to] += len(idx)
         self.entered[to] += len(idx)
-        stamp = {Stage.MQL: self.mql_day, Stage.SAL: self.sal_day, Stage.SQL: self.sql_day}.get(to)
+        # Entering the SAL stage is acceptance for follow-up; the waterfall's SAL (``sal_day``)
+        # and SQL stamps are set where the conversation and the qualification happen.
+        stamp = {Stage.MQL: self.mql_day, Stage.SAL: self.accepted_day, Stage.SQL: self.sql_day}.get(to)
         if stamp is not None:
             stamp[idx] = day
         if to in (Stage.WON, Stage.LOST, Stage.NO_DECISION):

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from .leads import STAGE_NAMES, Source, Stage, is_marketing
+from .leads import STAGE_NAMES, Reason, Source, Stage, is_marketing
 from .market import SEGMENTS
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -73,6 +73,7 @@ DAILY_COLUMNS = (
         "awareness_mean",
         "in_market_share",
         "day_one_list_share",
+        "non_buyer_inquiries",
         "sla_breaches",
         "blame_events",
         "feedback_given",
@@ -113,7 +114,7 @@ def friction_components(model: OrgModel, days_elapsed: int, marketing_mqls: np.n
     s = model.settings
     mask = _marketing_mql_mask(model) if marketing_mqls is None else marketing_mqls
     stage = L.stage[:n]
-    accepted = int((mask & (L.sal_day[:n] >= 0)).sum())
+    accepted = int((mask & (L.accepted_day[:n] >= 0)).sum())
     rejected = int((mask & (stage == Stage.REJECTED)).sum())
     never = int((mask & (stage == Stage.NEVER_WORKED)).sum())
     touched = int((mask & (L.first_touch_day[:n] >= 0)).sum())
@@ -181,6 +182,7 @@ class DailyRecorder:
         row["awareness_mean"][i] = float(m.market.awareness.mean())
         row["in_market_share"][i] = m.market.in_market_count / m.market.n
         row["day_one_list_share"][i] = m.market.on_list_share()
+        row["non_buyer_inquiries"][i] = m.non_buyer_inquiries
         row["sla_breaches"][i] = m.sla_breaches
         row["blame_events"][i] = m.blame_events
         row["feedback_given"][i] = m.feedback_given
@@ -211,10 +213,11 @@ def summarize(model: OrgModel) -> dict[str, float | int | str]:
     stage = L.stage[:n]
     mkt = _marketing_mql_mask(model)
     reached_mql = L.mql_day[:n] >= 0
-    accepted = int((reached_mql & (L.sal_day[:n] >= 0)).sum())
+    accepted = int((reached_mql & (L.accepted_day[:n] >= 0)).sum())
     rejected = int((stage == Stage.REJECTED).sum())
     never = int((stage == Stage.NEVER_WORKED).sum())
     sqls = int((L.sql_day[:n] >= 0).sum())
+    opportunities = int(((L.sql_day[:n] >= 0) & (L.reason[:n] != Reason.DISCOVERY)).sum())
     won = int((stage == Stage.WON).sum())
     lost = int((stage == Stage.LOST).sum())
     nodec = int((stage == Stage.NO_DECISION).sum())
@@ -230,14 +233,17 @@ def summarize(model: OrgModel) -> dict[str, float | int | str]:
         "scenario": model.settings.name,
         "seed": int(model.seed),
         "leads_created": int(n),
-        "inquiries": inquiries_mkt,
+        "inquiries": inquiries_mkt + int(model.non_buyer_inquiries),
+        "non_buyer_inquiries": int(model.non_buyer_inquiries),
         "mqls": int(reached_mql.sum()),
         "mqls_accepted": accepted,
         "mqls_rejected": rejected,
         "mqls_never_worked": never,
         "mqls_recycled": int((reached_mql & (stage == Stage.RECYCLED)).sum()),
+        "sals": int((L.sal_day[:n] >= 0).sum()),
         "sqls": sqls,
-        "opportunities": sqls,
+        "opportunities": opportunities,
+        "sqls_disqualified_at_discovery": sqls - opportunities,
         "deals_won": won,
         "deals_lost": lost,
         "deals_no_decision": nodec,
@@ -305,7 +311,7 @@ def lead_frame(model: OrgModel) -> pd.DataFrame:
     role[np.isin(worker, in_house)] = WORKER_ROLES.index("sdr")
     role[np.isin(worker, [a.unique_id for a in model.aes])] = WORKER_ROLES.index("ae")
     # Outbound prospects and agency meetings have no first-touch moment; their worker is who owns them.
-    worked = (L.first_touch_day[:n] >= 0) | (L.sal_day[:n] >= 0)
+    worked = (L.first_touch_day[:n] >= 0) | (L.accepted_day[:n] >= 0)
     role[~worked] = WORKER_ROLES.index("none")
     df = pd.DataFrame(
         {
@@ -319,6 +325,7 @@ def lead_frame(model: OrgModel) -> pd.DataFrame:
             "created_day": L.created_day[:n],
             "mql_day": L.mql_day[:n],
             "first_touch_day": L.first_touch_day[:n],
+            "accepted_day": L.accepted_day[:n],
             "sal_day": L.sal_day[:n],
             "sql_day": L.sql_day[:n],
             "closed_day": L.closed_day[:n],

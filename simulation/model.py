@@ -62,7 +62,8 @@ from .scenario import WORKING_DAYS_PER_QUARTER, Scenario
 from .schedule import WORK_END_HOUR, WORK_START_HOUR, arrival_hours, calendar_hours  # noqa: F401  (re-exported)
 from .transition import TransitionMixin
 
-STREAMS = ("mesa", "market", "marketing", "inbound", "work", "outcomes", "people")
+# "screened": inquiries from non-buyers (counted only); last, so the other streams are unchanged by it.
+STREAMS = ("mesa", "market", "marketing", "inbound", "work", "outcomes", "people", "screened")
 
 class OrgModel(CampaignsMixin, LeadWorkMixin, DealsMixin, FeedbackMixin, LeadershipMixin, TransitionMixin, mesa.Model):
     """One company, its market and its revenue team, under one scenario."""
@@ -127,6 +128,8 @@ class OrgModel(CampaignsMixin, LeadWorkMixin, DealsMixin, FeedbackMixin, Leaders
         self.ae_quarters = 0
         self.ae_quarters_at_quota = 0
         self.agency_meetings = 0
+        self.sqls_disqualified = 0  # SDRs' SQLs the AE's discovery did not keep as opportunities
+        self.non_buyer_inquiries = 0  # marketing inquiries from non-buyers, screened out by scoring (never leads)
         self.deemed_accepted = 0  # agreed MQLs accepted by the SLA's reject window lapsing
         self.mqls_overflowed = 0  # MQLs routed from an SDR to an AE after sdr.overflow_after_hours
         self._reached_today: list[np.ndarray] = []  # buyers reached during today's lead work

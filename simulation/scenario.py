@@ -109,6 +109,11 @@ class Market(_Strict):
     )
     awareness_initial: float = Field(0.15, ge=0, le=1, description="mean brand awareness at start (assumption)")
     icp_width: float = Field(0.3, ge=0.05, le=2, description="kernel width of ICP fit in attribute units (assumption; below 0.05 almost no account fits any ICP)")
+    non_buyer_inquiry_share: float = Field(
+        0.75, ge=0, lt=1,
+        description="share of marketing inquiries from people who are not buyers at an account (students, job seekers, vendors, "
+        "personal addresses); lead scoring screens them out (Gleanster, as quoted by Marketo: ~25% of leads are legitimate) [S2]",
+    )
 
 
 # --------------------------------------------------------------------------- levers
@@ -129,8 +134,8 @@ class Marketing(_Strict):
     default_mql_threshold: float = Field(0.5, ge=0, le=1, description="lead-score threshold marketers start with, before their first weekly decision (assumption)")
     min_mql_threshold: float = Field(0.05, ge=0, le=1, description="lowest threshold marketers can defend (assumption)")
     salary_usd: float = Field(140_000, ge=0, le=1e7, description="fully loaded annual cost per marketer (assumption)")
-    cost_per_inquiry_broad_usd: float = Field(25, ge=0.01, le=1e6, description="programme cost of one broad-campaign response (assumption)")
-    cost_per_inquiry_targeted_usd: float = Field(150, ge=0.01, le=1e6, description="programme cost of one targeted-campaign response (assumption)")
+    cost_per_inquiry_broad_usd: float = Field(25, ge=0.01, le=1e6, description="programme cost of one broad-campaign response from an account (the non-buyer responses that come with it cost nothing more) (assumption)")
+    cost_per_inquiry_targeted_usd: float = Field(150, ge=0.01, le=1e6, description="programme cost of one targeted-campaign response from an account (assumption)")
     volume_pay_cap: float = Field(1.5, gt=0, le=10, description="volume bonus cap as a multiple of target (assumption)")
 
     @model_validator(mode="after")
@@ -320,6 +325,15 @@ class Behaviour(_Strict):
     perception_noise: float = Field(0.1, ge=0, le=2, description="sd of an in-house rep's judgement of fit (assumption)")
     qualify_base: float = Field(0.85, ge=0, le=1, description="chance a reached, in-market buyer qualifies at full intent (assumption)")
     out_of_market_need: float = Field(0.06, ge=0, le=1, description="qualification chance of a buyer with no current need (assumption)")
+    no_project_sal_share: float = Field(
+        0.1, ge=0, le=1,
+        description="share of reached buyers with no current project who still say they have one at the first conversation, so sales accepts them (SAL) (assumption)",
+    )
+    sdr_handover_leniency: float = Field(
+        3.0, ge=1, le=10,
+        description="how much more readily an SDR's qualification call passes a buyer to an AE (SQL) than the AE's discovery keeps it as an opportunity "
+        "(assumption, set so SDR-sourced SQLs close at about TOPO 2017's 22% [S] when opportunities win at CSO Insights' 47%)",
+    )
     cold_contact_rate: float = Field(0.15, ge=0, le=1, description="a cold dial or email reaches a person (assumption; industry connect rates 5-15%)")
     prospect_in_market_weight: float = Field(2.0, ge=0, le=100, description="extra weight of accounts with buying signals on prospect lists (assumption)")
     meeting_rate_in_market: float = Field(0.4, ge=0, le=1, description="a reached in-market contact takes a meeting, x (0.5 + awareness) (assumption)")

@@ -49,7 +49,7 @@ from .experiments.robustness import OUTCOMES as ROBUST_OUTCOMES
 from .experiments.robustness import RobustnessResult, analyse
 from .experiments.robustness import robustness as robust_run
 from .experiments.runner import RunTask, open_executor, run_tasks
-from .leads import MARKETING_SOURCES, Source
+from .leads import MARKETING_SOURCES, Reason, Source
 from .metrics import lead_frame, summarize
 from .model import OrgModel
 from .runner import replication_seeds
@@ -368,43 +368,59 @@ def never_pursued_share(obs: Observation) -> float:
 
 @measure
 def mql_acceptance(obs: Observation) -> float:
-    """Accepted / (accepted + rejected) marketing MQLs at first touch (Gartner: 44%)."""
+    """Accepted / (accepted + rejected) marketing MQLs at first touch (Gartner: 44%): the rep's
+    review of the lead, before any conversation (``accepted_day``)."""
     L = obs.leads
     c = L[_marketing(L) & (L["mql_day"] >= 0) & (L["first_touch_day"] >= obs.warmup_days)]
-    accepted = int((c["sal_day"] >= 0).sum())
+    accepted = int((c["accepted_day"] >= 0).sum())
     rejected = int((c["stage"].astype(str) == "rejected").sum())
     return accepted / (accepted + rejected) if accepted + rejected else float("nan")
 
 
 @measure
 def inquiry_to_mql(obs: Observation) -> float:
-    """Share of marketing inquiries (hand-raisers and campaign responses) that became MQLs."""
+    """Share of marketing inquiries (hand-raisers and campaign responses, including those from
+    non-buyers that scoring screens out) that became MQLs."""
     L = obs.leads
     c = L[_marketing(L) & (L["created_day"] >= obs.warmup_days)]
-    return _share(c["mql_day"] >= 0)
+    screened = 0.0
+    if "non_buyer_inquiries" in obs.daily and len(obs.daily) > obs.warmup_days:
+        cumulative = obs.daily["non_buyer_inquiries"].to_numpy(dtype=float)
+        screened = cumulative[-1] - cumulative[obs.warmup_days - 1]
+    total = len(c) + screened
+    return float((c["mql_day"] >= 0).sum() / total) if total else float("nan")
 
 
 @measure
 def sal_to_sql(obs: Observation) -> float:
-    """Share of accepted marketing leads (SAL) that qualified (SQL)."""
+    """Share of marketing SALs (accepted after a first conversation) that qualified (SQL)."""
     L = obs.leads
     end = obs.horizon_days - obs.sal_max_age_days - 5
     c = L[_marketing(L) & (L["sal_day"] >= obs.warmup_days) & (L["sal_day"] < end)]
     return _share(c["sql_day"] >= 0)
 
 
-def _opened_opportunities(obs: Observation) -> pd.DataFrame:
+def _sqls(obs: Observation) -> pd.DataFrame:
+    """SQLs made after the warm-up and early enough to be decided (opportunities, and the SDRs'
+    SQLs that the AE's discovery disqualified)."""
     L = obs.leads
     end = obs.horizon_days - CYCLE_FOLLOWUP_DAYS
     return L[(L["sql_day"] >= obs.warmup_days) & (L["sql_day"] < end)]
 
 
+def _opened_opportunities(obs: Observation) -> pd.DataFrame:
+    L = _sqls(obs)
+    return L[L["reason"] != int(Reason.DISCOVERY)]
+
+
 @measure
 def sql_to_close(obs: Observation) -> float:
-    """Won / decided, over opportunities opened after the warm-up and early enough to be decided."""
-    stage = _opened_opportunities(obs)["stage"].astype(str)
-    decided = stage.isin(["won", "lost", "no_decision"])
-    return float((stage == "won").sum() / decided.sum()) if decided.any() else float("nan")
+    """Won / resolved SQLs (won, lost, no decision, or disqualified at the AE's discovery), over
+    SQLs made after the warm-up and early enough to be decided."""
+    c = _sqls(obs)
+    stage = c["stage"].astype(str)
+    resolved = stage.isin(["won", "lost", "no_decision"]) | (c["reason"] == int(Reason.DISCOVERY))
+    return float((stage == "won").sum() / resolved.sum()) if resolved.any() else float("nan")
 
 
 @measure
@@ -1126,6 +1142,7 @@ UNITS: dict[str, str] = {
     "market.inbound_rate": "probability per working day",
     "market.awareness_initial": "0-1 scale",
     "market.icp_width": "attribute units",
+    "market.non_buyer_inquiry_share": "share of inquiries",
     "marketing.headcount": "people",
     "marketing.budget_per_quarter_usd": "USD per quarter",
     "marketing.brand_share": "share of budget",
@@ -1228,6 +1245,8 @@ UNITS: dict[str, str] = {
     "behaviour.perception_noise": "perceived fit sd",
     "behaviour.qualify_base": "probability",
     "behaviour.out_of_market_need": "probability",
+    "behaviour.no_project_sal_share": "probability",
+    "behaviour.sdr_handover_leniency": "multiplier",
     "behaviour.cold_contact_rate": "probability per attempt",
     "behaviour.prospect_in_market_weight": "relative weight",
     "behaviour.meeting_rate_in_market": "probability",

@@ -722,3 +722,60 @@ def test_heavier_deal_work_leaves_aes_fewer_hours_for_leads(small):
     light = small("separate_targets", {"work.proposal_hours": 0.0, "work.negotiation_hours_per_day": 0.0, "work.deal_hours_per_day": 0.05})
     heavy = small("separate_targets", {"work.proposal_hours": 20.0, "work.negotiation_hours_per_day": 3.0, "work.deal_hours_per_day": 1.5})
     assert mean_summary(heavy, "sqls", days=126) < mean_summary(light, "sqls", days=126)
+
+
+# --------------------------------------------------------------------------- the demand waterfall's stages
+
+
+def _without(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    return frame.drop(columns=[c for c in columns if c in frame.columns])
+
+
+def test_non_buyer_inquiries_are_counted_and_change_nothing_else(small):
+    """Non-buyers' inquiries are screened out by scoring: they raise the inquiry count (and the
+    daily series of them) by about share / (1 - share) per account inquiry, and every other
+    output, row for row, is what it is without them (they draw from their own stream)."""
+    none = run(small("separate_targets", {"market.non_buyer_inquiry_share": 0.0}), seed=5, days=40)
+    most = run(small("separate_targets", {"market.non_buyer_inquiry_share": 0.75}), seed=5, days=40)
+    a, b = none.summary.iloc[0], most.summary.iloc[0]
+    assert a["non_buyer_inquiries"] == 0 and a["inquiries"] > 0
+    account_inquiries = a["inquiries"]
+    assert b["inquiries"] - b["non_buyer_inquiries"] == account_inquiries
+    assert b["non_buyer_inquiries"] == pytest.approx(3 * account_inquiries, rel=0.1)
+    counted = ["inquiries", "non_buyer_inquiries", "scenario"]
+    pd.testing.assert_frame_equal(_without(none.summary, counted), _without(most.summary, counted))
+    pd.testing.assert_frame_equal(_without(none.daily, counted), _without(most.daily, counted))
+    pd.testing.assert_frame_equal(none.leads, most.leads)
+    assert most.daily["non_buyer_inquiries"].is_monotonic_increasing
+    assert most.daily["non_buyer_inquiries"].iloc[-1] == b["non_buyer_inquiries"]
+
+
+def test_sdrs_hand_over_more_sqls_than_discovery_keeps_and_aes_do_not(small, stepped):
+    """An SDR's qualification call passes buyers more readily than the AE's discovery keeps
+    them: with leniency the SDRs' SQLs include some the discovery disqualifies (each costing the
+    AE its discovery hours), while an AE that qualifies its own lead does its discovery in the
+    same meeting; with no leniency every SQL is an opportunity."""
+    lenient = stepped(small("separate_targets", {"behaviour.sdr_handover_leniency": 3.0}), 126, seed=2)
+    L = lenient.leads
+    n = L.n
+    dropped = L.reason[:n] == Reason.DISCOVERY
+    assert dropped.sum() > 0 and dropped.sum() == lenient.sqls_disqualified
+    sdr_ids = [a.unique_id for a in lenient.sdrs]
+    assert np.all(np.isin(L.worker[:n][dropped], sdr_ids)), "only SDRs' SQLs are disqualified at discovery"
+    ae_made = (L.sql_day[:n] >= 0) & np.isin(L.worker[:n], lenient.ae_ids)
+    assert ae_made.sum() > 0 and not (ae_made & dropped).any()
+    strict = run(small("separate_targets", {"behaviour.sdr_handover_leniency": 1.0}), seed=2, days=126).summary.iloc[0]
+    assert strict["sqls_disqualified_at_discovery"] == 0 and strict["sqls"] == strict["opportunities"]
+
+
+def test_a_sal_is_a_reached_buyer_and_the_no_project_share_moves_only_the_sal_count(small):
+    """The waterfall's SAL is stamped at the first conversation: which reached buyers without a
+    project count as SALs changes the SAL count and nothing else (one readiness draw per buyer
+    keeps every SQL a SAL whatever the share)."""
+    runs = {q: run(small("separate_targets", {"behaviour.no_project_sal_share": q}), seed=7, days=90) for q in (0.0, 0.25)}
+    low, high = runs[0.0].summary.iloc[0], runs[0.25].summary.iloc[0]
+    assert high["sals"] > low["sals"] >= low["sqls"] > 0
+    leads = runs[0.25].leads
+    assert (leads.loc[leads["sql_day"] >= 0, "sal_day"] >= 0).all()
+    assert (leads.loc[leads["sal_day"] >= 0, "accepted_day"] >= 0).all()
+    pd.testing.assert_frame_equal(_without(runs[0.0].summary, ["sals", "scenario"]), _without(runs[0.25].summary, ["sals", "scenario"]))

@@ -74,7 +74,7 @@ def scenarios(draw) -> Scenario:
 
 seeds = st.integers(0, 2**32 - 1)
 
-TIMESTAMP_ORDER = ("created_day", "mql_day", "first_touch_day", "sal_day", "sql_day", "closed_day")
+TIMESTAMP_ORDER = ("created_day", "mql_day", "first_touch_day", "accepted_day", "sal_day", "sql_day", "closed_day")
 
 
 def check_lead_store(model: OrgModel) -> None:
@@ -111,6 +111,7 @@ def check_stage_semantics(model: OrgModel) -> None:
     n = L.n
     stage = L.stage[:n]
     mql_day, touch, sal_day, sql_day = L.mql_day[:n], L.first_touch_day[:n], L.sal_day[:n], L.sql_day[:n]
+    accepted = L.accepted_day[:n]
     closed = np.isin(stage, [Stage.WON, Stage.LOST, Stage.NO_DECISION])
     opp = closed | (stage == Stage.SQL)
     assert np.all(mql_day[stage == Stage.INQUIRY] < 0), "an inquiry has no MQL date"
@@ -123,12 +124,21 @@ def check_stage_semantics(model: OrgModel) -> None:
     assert np.all(np.isin(L.reason[:n][rejected], [Reason.BAD_FIT, Reason.DUPLICATE, Reason.BELOW_DEFINITION]))
     recycled = stage == Stage.RECYCLED
     deemed = L.deemed[:n]
-    assert np.all(np.isin(L.reason[:n][recycled], [Reason.NO_CONTACT, Reason.NO_NEED, Reason.DUPLICATE, Reason.BAD_FIT]))
+    assert np.all(np.isin(L.reason[:n][recycled], [Reason.NO_CONTACT, Reason.NO_NEED, Reason.DUPLICATE, Reason.BAD_FIT, Reason.DISCOVERY]))
     # Only accepted leads are recycled -- or a lead deemed accepted under an SLA that its first
     # touch found a poor fit (it can no longer be rejected).
-    assert np.all((sal_day[recycled] >= 0) | deemed[recycled]), "only accepted leads are recycled"
+    assert np.all((accepted[recycled] >= 0) | deemed[recycled]), "only accepted leads are recycled"
     assert np.all(deemed[recycled & (L.reason[:n] == Reason.BAD_FIT)])
-    assert np.all(sal_day[stage == Stage.SAL] >= 0)
+    assert np.all(accepted[stage == Stage.SAL] >= 0)
+    # The waterfall: a SAL (accepted after a first conversation) was accepted and reached; an
+    # SQL was a SAL; an SQL is an opportunity unless the AE's discovery disqualified it.
+    assert np.all(accepted[sal_day >= 0] >= 0) and np.all(L.contacted[:n][sal_day >= 0])
+    assert np.all(sal_day[sql_day >= 0] >= 0)
+    discovery = L.reason[:n] == Reason.DISCOVERY
+    assert np.all(stage[discovery] == Stage.RECYCLED) and np.all(sql_day[discovery] >= 0)
+    assert np.all(np.isin(L.ae[:n][discovery], model.ae_ids))
+    np.testing.assert_array_equal(sql_day >= 0, opp | discovery)
+    assert int(discovery.sum()) == model.sqls_disqualified
     assert np.all(sql_day[opp] >= 0) and np.all(L.ae[:n][opp] >= 0) and np.all(L.value[:n][opp] > 0)
     assert np.all(np.isin(L.ae[:n][opp], model.ae_ids)), "every opportunity is owned by an AE"
     assert np.all(L.closed_day[:n][closed] >= 0) and np.all(L.closed_day[:n][~closed] < 0)
@@ -142,7 +152,7 @@ def check_stage_semantics(model: OrgModel) -> None:
     assert np.all(is_marketing(L.source[:n][deemed]))
     assert np.all(L.score[:n][deemed] >= model.settings.sla.mql_definition_score)
     # A lead first touched was reached no earlier than the touch; every contact attempt is counted.
-    reached = L.contacted[:n] & touched & (sal_day >= 0)
+    reached = L.contacted[:n] & touched & (accepted >= 0)
     meeting = L.source[:n] == Source.AGENCY  # a booked meeting: nothing decays
     assert np.all(np.isnan(L.reach_hours[:n][reached & meeting]))
     assert np.all(L.reach_hours[:n][reached & ~meeting] >= speed[reached & ~meeting] - 1e-4)
@@ -227,13 +237,14 @@ def test_rates_in_unit_interval_money_and_counts_non_negative(scenario, seed):
     last = res.daily.iloc[-1]
     assert row["leads_created"] == sum(last[c] for c in res.daily.columns if c.startswith("stage_"))
     # An MQL is accepted, rejected, never worked, still open -- or, deemed accepted under an SLA,
-    # disqualified as a poor fit at its touch (recycled without ever being a SAL; README, mqls_deemed_accepted).
+    # disqualified as a poor fit at its touch (recycled without ever being accepted; README, mqls_deemed_accepted).
     leads = res.leads
-    disqualified = int(((leads["mql_day"] >= 0) & (leads["sal_day"] < 0) & (leads["stage"].astype(str) == "recycled")).sum())
+    disqualified = int(((leads["mql_day"] >= 0) & (leads["accepted_day"] < 0) & (leads["stage"].astype(str) == "recycled")).sum())
     assert disqualified <= row["mqls_deemed_accepted"]
     assert row["mqls"] == row["mqls_accepted"] + row["mqls_rejected"] + row["mqls_never_worked"] + last["stage_mql"] + disqualified
-    assert row["sqls"] == row["deals_won"] + row["deals_lost"] + row["deals_no_decision"] + last["stage_sql"]
-    assert row["opportunities"] == row["sqls"]
+    assert row["opportunities"] == row["deals_won"] + row["deals_lost"] + row["deals_no_decision"] + last["stage_sql"]
+    assert row["sqls"] == row["opportunities"] + row["sqls_disqualified_at_discovery"]
+    assert row["inquiries"] == row["non_buyer_inquiries"] + int(leads["source"].astype(str).isin(["inbound", "campaign_broad", "campaign_targeted"]).sum())
     if row["deals_won"] == 0:
         assert row["bookings"] == 0
     assert row["bookings_pulled_past_horizon"] <= row["bookings"] + 1e-6

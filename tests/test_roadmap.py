@@ -122,7 +122,7 @@ def test_before_the_switch_a_roadmap_run_is_its_starting_design_row_for_row(pair
     pd.testing.assert_frame_equal(a.iloc[:day].reset_index(drop=True), b.iloc[:day].reset_index(drop=True))
     # ... and the switch changes what follows (so the identity above is not trivially true).
     assert not a.iloc[day:].reset_index(drop=True).equals(b.iloc[day:].reset_index(drop=True))
-    leads_before = [f[f["created_day"] < day].drop(columns=["stage", "stage_day", "closed_day", "reason", "worker_role", "sal_day",
+    leads_before = [f[f["created_day"] < day].drop(columns=["stage", "stage_day", "closed_day", "reason", "worker_role", "accepted_day", "sal_day",
                                                              "sql_day", "first_touch_day", "speed_to_lead_hours", "value", "discount"])
                     for f in (with_switch.leads, without.leads)]
     pd.testing.assert_frame_equal(*leads_before)

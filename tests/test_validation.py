@@ -15,6 +15,7 @@ import pytest
 
 from simulation import run
 from simulation.errors import OrgsimError
+from simulation.leads import Reason
 from simulation.validation import (
     CALENDAR_PER_WORKING_DAY,
     MEASURES,
@@ -44,8 +45,10 @@ def lead(**columns) -> dict:
         "created_day": 100,
         "mql_day": -1,
         "first_touch_day": -1,
+        "accepted_day": -1,
         "sal_day": -1,
         "sql_day": -1,
+        "reason": 0,
         "closed_day": -1,
         "speed_to_lead_hours": np.nan,
         "segment": "smb",
@@ -119,7 +122,9 @@ def test_never_pursued_share_counts_marketing_mqls_that_aged_out():
 
 
 def test_mql_acceptance_is_accepted_over_touched_marketing_mqls():
-    rows = [lead(mql_day=99, first_touch_day=100, sal_day=100, stage=s) for s in ("sal", "sql", "recycled")]
+    # accepted at the touch (``accepted_day``), whether or not a conversation followed (``sal_day``)
+    rows = [lead(mql_day=99, first_touch_day=100, accepted_day=100, sal_day=sal, stage=s)
+            for s, sal in (("sal", -1), ("sql", 102), ("recycled", -1))]
     rows += [
         lead(mql_day=99, first_touch_day=100, stage="rejected"),
         lead(mql_day=99, stage="never_worked"),
@@ -131,6 +136,12 @@ def test_mql_acceptance_is_accepted_over_touched_marketing_mqls():
 def test_waterfall_rates():
     rows = [lead(source="campaign_broad", mql_day=100 if i < 3 else -1, stage="mql" if i < 3 else "inquiry") for i in range(10)]
     assert MEASURES["inquiry_to_mql"](observation(rows)) == pytest.approx(0.3)
+    # non-buyers' inquiries (screened out, only counted) after the warm-up join the denominator
+    cumulative = np.zeros(HORIZON)
+    cumulative[WARMUP - 10:] = 7  # before the warm-up ended: not in the cohort
+    cumulative[WARMUP + 5:] = 7 + 20
+    daily = pd.DataFrame({"non_buyer_inquiries": cumulative})
+    assert MEASURES["inquiry_to_mql"](observation(rows, daily=daily)) == pytest.approx(3 / 30)
     sals = [
         lead(mql_day=99, first_touch_day=100, sal_day=100, sql_day=110 if i < 2 else -1, stage="sql" if i < 2 else "recycled")
         for i in range(5)
@@ -149,6 +160,11 @@ def test_deal_outcome_shares_and_sql_to_close():
     assert MEASURES["deal_outcome_share"](obs, outcome="no_decision") == pytest.approx(0.2)
     rows.append(lead(sql_day=400, stage="sql"))  # opened too late to count
     assert MEASURES["sql_to_close"](observation(rows)) == pytest.approx(0.5)
+    # SDRs' SQLs the AE's discovery disqualified count as SQLs that did not close; not as deals
+    rows += [lead(sql_day=100, stage="recycled", reason=int(Reason.DISCOVERY)) for _ in range(10)]
+    assert MEASURES["sql_to_close"](observation(rows)) == pytest.approx(5 / 20)
+    assert MEASURES["deal_outcome_share"](observation(rows), outcome="won") == pytest.approx(0.5)
+    assert MEASURES["median_cycle_days"](observation(rows), segment="smb") == pytest.approx(50 * CALENDAR_PER_WORKING_DAY)
 
 
 def test_median_cycle_is_in_calendar_days_and_counts_open_deals_as_longest():

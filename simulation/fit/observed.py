@@ -36,7 +36,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ..leads import MARKETING_SOURCES, Source
+from ..leads import MARKETING_SOURCES, Reason, Source
 from .mapping import SEGMENTS
 
 DAYS_PER_MONTH = 365.25 / 12
@@ -466,13 +466,16 @@ def export_run(lead_frame: pd.DataFrame, horizon_days: int, entry_stage: str = "
 
     The leads table holds marketing's leads (inbound hand-raisers and campaign responses, the
     CRM's lead object; with ``entry_stage='mql'`` only those that became MQLs, created at their
-    MQL date). Every opportunity (SQL) from any source is a deal, with its outcome, value and
+    MQL date); its ``sal`` date is when sales accepted the lead at the first touch (a CRM's
+    "accepted" status), its ``sql`` date when an SDR or AE qualified it. Every opportunity
+    (an SQL the AE's discovery kept) from any source is a deal, with its outcome, value and
     the account's segment. Working day ``d`` is the ``d``-th business day from ``start``; the
     first touch is the MQL date plus the simulated speed to lead in calendar hours.
     """
     L = lead_frame
     ids = pd.Series(np.arange(len(L)).astype(str), dtype="string")
-    dates = {c: working_dates(L[f"{c}_day"].to_numpy()) for c in ("created", "mql", "first_touch", "sal", "sql", "closed")}
+    dates = {c: working_dates(L[f"{c}_day"].to_numpy()) for c in ("created", "mql", "first_touch", "accepted", "sql", "closed")}
+    dates["sal"] = dates.pop("accepted")  # a CRM's SAL date: when sales accepted the lead (at the first touch)
     speed = L["speed_to_lead_hours"].to_numpy(dtype=float)
     touch = dates["first_touch"].copy()
     timed = np.isfinite(speed) & (L["mql_day"].to_numpy() >= 0) & (L["first_touch_day"].to_numpy() >= 0)
@@ -488,7 +491,8 @@ def export_run(lead_frame: pd.DataFrame, horizon_days: int, entry_stage: str = "
     leads = leads[keep].reset_index(drop=True)
     if entry_stage == "mql":
         leads["created"] = leads["mql"]
-    opp = L["sql_day"].to_numpy() >= 0
+    # A deal is an opportunity: an SDR's SQL that the AE's discovery disqualified is not one.
+    opp = (L["sql_day"].to_numpy() >= 0) & (L["reason"].to_numpy() != int(Reason.DISCOVERY))
     stage = L["stage"].astype(str).to_numpy()[opp]
     outcome = np.where(np.isin(stage, ["won", "lost", "no_decision"]), stage, "open")
     deals = pd.DataFrame({
