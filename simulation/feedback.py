@@ -68,11 +68,10 @@ class FeedbackMixin:
         s = self.settings
         size = len(self._by_id)
         rows = np.array([a.work_state() for a in self._worker_list], dtype=float).reshape(-1, 7)
-        tables = []
-        for col, fill in enumerate((0.0, 0.0, 1.0, 0.0, 0.0, 0.0)):
-            t = np.full(size, fill)
-            t[self._worker_ids] = rows[:, col]
-            tables.append(t)
+        # One (6, size) array; ids of nobody working leads get (0, 0, skill 1, 0, 0, 0).
+        tables = np.zeros((6, size))
+        tables[2] = 1.0
+        tables[:, self._worker_ids] = rows[:, :6].T
         prob = np.zeros(size)
         prob[self._worker_ids] = feedback_probability(
             self._worker_shared_weight,
@@ -83,7 +82,7 @@ class FeedbackMixin:
             s.behaviour,
         )
         self._fb_table, self._fb_table_day = prob, self.day
-        return tables
+        return list(tables)
 
     def _feedback_prob_table(self) -> np.ndarray:
         """Today's feedback probabilities by agent id (filled by ``_worker_tables``)."""
