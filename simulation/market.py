@@ -150,8 +150,8 @@ class Market:
     def on_list_share(self) -> float:
         """Share of in-market accounts with the company on their day-one list."""
         inm = self.in_market
-        n = int(inm.sum())
-        return float(self.on_list[inm].sum()) / n if n else 0.0
+        n = int(np.count_nonzero(inm))
+        return float(np.count_nonzero(self.on_list & inm)) / n if n else 0.0
 
     def fit_to(self, icp_point: np.ndarray) -> np.ndarray:
         """Gaussian-kernel fit of every account to an ICP point, in [0, 1]."""
