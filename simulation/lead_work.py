@@ -8,6 +8,8 @@ import numpy as np
 
 from .behaviour import timing_factor
 from .leads import _AGENCY, Reason, Source, Stage, is_marketing
+
+_SDR_OUTBOUND = int(Source.SDR_OUTBOUND)  # a plain int: numpy probes an IntEnum's type on every comparison
 from .schedule import WORK_END_HOUR, WORK_START_HOUR, calendar_hours
 
 
@@ -159,11 +161,13 @@ class LeadWorkMixin:
         L = self.leads
         b = self.settings.behaviour
         d = self.day
-        age = np.maximum(d - L.mql_day[idx], 0).astype(float)
-        age = np.where(L.mql_day[idx] < 0, np.maximum(d - L.created_day[idx], 0), age)
+        mql_day = L.mql_day[idx]
+        created = L.created_day[idx]
+        # Days since the lead became an MQL (since it was created, for one that never was one).
+        age = np.maximum(d - np.where(mql_day < 0, created, mql_day), 0).astype(float)
         p = np.where(L.contacted[idx], 1.0, self._contact_probability(attempt, age, skill_w))
-        waited = calendar_hours(L.created_day[idx], L.arrival_hour[idx], d, WORK_START_HOUR + 4.0)
-        timing = timing_factor(np.where(L.source[idx] == Source.SDR_OUTBOUND, np.nan, np.maximum(waited, 0.05)), b.response_decay_persistent_share)
+        waited = calendar_hours(created, L.arrival_hour[idx], d, WORK_START_HOUR + 4.0)
+        timing = timing_factor(np.where(L.source[idx] == _SDR_OUTBOUND, np.nan, np.maximum(waited, 0.05)), b.response_decay_persistent_share)
         return p * belief * b.qualify_base * timing / hours_cost
 
     def work_leads(self) -> None:
@@ -203,17 +207,19 @@ class LeadWorkMixin:
         belief_t = self._beliefs(mql, trust, trust_agency)
         src_t = L.source[mql]
         agency_t = src_t == _AGENCY
-        agreed_t = s.sla.enabled & is_marketing(src_t) & (L.score[mql] >= s.sla.mql_definition_score) & (L.mql_day[mql] >= self.sla_start_day)
-        yield_t = self._expected_yield(mql, belief_t, np.ones(len(mql)), skill[w_t], s.work.touch_hours)
-        bonus = np.zeros(len(mql))
+        if s.sla.enabled:
+            agreed_t = is_marketing(src_t) & (L.score[mql] >= s.sla.mql_definition_score) & (L.mql_day[mql] >= self.sla_start_day)
+        else:
+            agreed_t = np.zeros(len(mql), dtype=bool)
+        yield_t = self._expected_yield(mql, belief_t, 1.0, skill[w_t], s.work.touch_hours)  # a first touch is the first attempt
+        prio_t = yield_t
         if s.sla.enabled:
             # Breach avoidance: an agreed lead not yet breached that would breach if left
             # until tomorrow morning is worth the breach's cost to the rep (more after reviews).
             at_risk = agreed_t & ~L.sla_breached[mql] & (
                 calendar_hours(L.mql_day[mql], L.arrival_hour[mql], d + 1, WORK_START_HOUR) > s.sla.first_touch_hours
             )
-            bonus = np.where(at_risk, s.behaviour.breach_aversion * (1.0 + sla_pressure[w_t]) / s.work.touch_hours, 0.0)
-        prio_t = yield_t + bonus
+            prio_t = yield_t + np.where(at_risk, s.behaviour.breach_aversion * (1.0 + sla_pressure[w_t]) / s.work.touch_hours, 0.0)
         ok_t = (prio_t >= reservation[w_t]) | agency_t  # a booked meeting is in the AE's calendar
 
         # ---- an on-call rota: first touches of leads that arrived outside 9-to-5 since the
@@ -237,10 +243,11 @@ class LeadWorkMixin:
         belief_a = self._beliefs(waiting, trust, trust_agency)
         nxt = L.attempts[waiting].astype(float) + 1.0
         yield_a = self._expected_yield(waiting, belief_a, nxt, skill[w_a], s.work.attempt_hours)
-        floor = s.sla.enabled & is_marketing(L.source[waiting]) & (L.score[waiting] >= s.sla.mql_definition_score) & (
-            L.attempts[waiting] < s.sla.min_attempts
-        ) & (L.mql_day[waiting] >= self.sla_start_day)
-        worth = (yield_a >= reservation[w_a]) | floor
+        worth = yield_a >= reservation[w_a]
+        if s.sla.enabled:
+            worth |= is_marketing(L.source[waiting]) & (L.score[waiting] >= s.sla.mql_definition_score) & (
+                L.attempts[waiting] < s.sla.min_attempts
+            ) & (L.mql_day[waiting] >= self.sla_start_day)
         cadence_left = L.attempts[waiting] < s.work.max_attempts
         stale = (d - L.accepted_day[waiting]) > s.work.sal_max_age_days
         give_up = ~(worth & cadence_left) | stale
@@ -279,9 +286,9 @@ class LeadWorkMixin:
             self._qualify(reached, skill)
         # Hours the lead work left free go to prospecting where the pay plan rewards it.
         used = np.bincount(owner[pos], weights=cost[pos], minlength=size)
-        free = np.maximum(capacity - used, 0.0)
+        free = np.maximum(capacity - used, 0.0).tolist()
         for a in self._worker_list:
-            a.outbound_hours = a.outbound_reserved + (float(free[a.unique_id]) if a.prospects_with_free_hours() else 0.0)
+            a.outbound_hours = a.outbound_reserved + (free[a.unique_id] if a.prospects_with_free_hours() else 0.0)
 
     def _attempt(self, idx: np.ndarray, hours_before: np.ndarray, skill: np.ndarray) -> None:
         """One more call or email on accepted leads not yet reached."""
