@@ -119,18 +119,21 @@ class LeadWorkMixin:
             return np.empty(0, dtype=np.int64), np.empty(0)
         # One key: owner first, then priority descending (priorities are scaled into less than
         # one unit of the owner's scale, so the composite orders exactly as the pair would).
-        lo, hi = float(priority.min()), float(priority.max())
+        lo, hi = float(np.minimum.reduce(priority)), float(np.maximum.reduce(priority))
         scaled = (priority - lo) / (hi - lo + 1.0) if hi > lo else np.zeros(n)
         order = np.argsort(owner - scaled * 0.999, kind="stable")
         o = owner[order]
-        c = np.broadcast_to(np.asarray(cost, dtype=float), (n,))[order]
+        cost = np.asarray(cost, dtype=float)
+        c = cost[order] if cost.ndim else np.full(n, float(cost))
         new_group = np.empty(n, dtype=bool)
         new_group[0] = True
         np.not_equal(o[1:], o[:-1], out=new_group[1:])
         starts = np.flatnonzero(new_group)
         total = np.cumsum(c)
-        start_of = np.repeat(total[starts] - c[starts], np.diff(np.append(starts, n)))
-        after = total - start_of
+        sizes = np.empty(len(starts), dtype=np.int64)  # items per owner
+        np.subtract(starts[1:], starts[:-1], out=sizes[:-1])
+        sizes[-1] = n - starts[-1]
+        after = total - np.repeat(total[starts] - c[starts], sizes)  # hours of the owner's items up to this one
         keep = after <= capacity[o] + 1e-9
         return order[keep], (after - c)[keep]
 
