@@ -236,18 +236,6 @@ class OrgModel(CampaignsMixin, LeadWorkMixin, DealsMixin, FeedbackMixin, Leaders
             "awareness_start": float(self.market.awareness.mean()),
         }
 
-    def _plan_campaigns(self) -> None:
-        """Every marketer's campaign volumes today: Poisson draws around their rates, in one
-        call (the same numbers, in the same order -- marketer by marketer, broad then
-        targeted -- as one call per volume)."""
-        if not self.marketers:
-            return
-        budget = self.dg_budget_per_marketer_quarter
-        rates = [rate for m in self.marketers for rate in m.campaign_rates(budget)]
-        counts = self.streams["marketing"].poisson(rates).tolist()
-        for m, n_broad, n_targeted in zip(self.marketers, counts[0::2], counts[1::2], strict=True):
-            m.plan_campaigns(n_broad, n_targeted)
-
     # ------------------------------------------------------------------ lead creation
 
     # ------------------------------------------------------------------ lead work
@@ -293,7 +281,6 @@ class OrgModel(CampaignsMixin, LeadWorkMixin, DealsMixin, FeedbackMixin, Leaders
         self.count_deals()
         for m in self.marketers:
             m.step()
-        self._plan_campaigns()
         self.run_campaigns()
         self.create_inbound_leads()
         self._flush_new_leads()

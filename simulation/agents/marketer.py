@@ -173,20 +173,11 @@ class Marketer(Person):
 
     # ------------------------------------------------------------------ daily step
     def step(self) -> None:
-        """The weekly decision (Mondays). Today's campaign volumes are drawn by the model for
-        every marketer at once (``OrgModel._plan_campaigns``) from :meth:`campaign_rates`."""
-        if self.model.day % 5 == 0:
+        model = self.model
+        if model.day % 5 == 0:
             self.decide()
-
-    def campaign_rates(self, budget_per_quarter: float) -> tuple[float, float]:
-        """Expected campaign responses today (broad, targeted) from this marketer's
-        demand-generation budget for the quarter and campaign mix."""
-        budget_today = budget_per_quarter / self.model.quarter_days
-        return (
-            budget_today * self.broad_share / self.cost_per_inquiry(Source.CAMPAIGN_BROAD),
-            budget_today * (1 - self.broad_share) / self.cost_per_inquiry(Source.CAMPAIGN_TARGETED),
-        )
-
-    def plan_campaigns(self, n_broad: int, n_targeted: int) -> None:
-        """Today's campaign volumes (responses to draw)."""
-        self.planned_broad, self.planned_targeted = n_broad, n_targeted
+        budget_today = model.dg_budget_per_marketer_quarter / model.quarter_days
+        rng = model.streams["marketing"]
+        n_broad = rng.poisson(budget_today * self.broad_share / self.cost_per_inquiry(Source.CAMPAIGN_BROAD))
+        n_targeted = rng.poisson(budget_today * (1 - self.broad_share) / self.cost_per_inquiry(Source.CAMPAIGN_TARGETED))
+        self.planned_broad, self.planned_targeted = int(n_broad), int(n_targeted)
