@@ -140,11 +140,12 @@ class Marketer(Person):
         flat = utility.ravel()
         top = flat.max()
         best = np.flatnonzero(np.abs(flat - top) <= 1e-9 + 1e-6 * abs(top))  # np.isclose, without its overhead
-        # Tie-break toward higher thresholds and targeted campaigns (fewer, better leads).
-        ti, bi = np.unravel_index(best, utility.shape)
-        choice = np.lexsort((bi, -ti))[0]
-        self.threshold = float(grid[ti[choice]])
-        self.broad_share = float(BROAD_GRID[bi[choice]])
+        # Tie-break toward higher thresholds and targeted campaigns (fewer, better leads):
+        # the highest threshold index, then the lowest broad-share index.
+        n_b = utility.shape[1]
+        ti, neg_bi = max((k // n_b, -(k % n_b)) for k in best.tolist())
+        self.threshold = float(grid[ti])
+        self.broad_share = float(BROAD_GRID[-neg_bi])
 
     # ------------------------------------------------------------------ learning
     def receive_feedback(self, source_counts: dict[int, tuple[int, int]], capacity_seen: float | None) -> None:
