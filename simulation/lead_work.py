@@ -391,7 +391,8 @@ class LeadWorkMixin:
         * **SQL** (qualified, handed to an AE): the buyer's readiness -- need, intent and the
           response time when reached (HBR 2011's decay), ``qualify_base`` x skill x need x
           timing -- clears the qualifier's bar. An SDR's short call passes buyers
-          ``behaviour.sdr_handover_leniency`` times as readily as the AE's discovery keeps them;
+          ``behaviour.sdr_handover_leniency`` times as readily as the AE's discovery keeps them,
+          less so the more of the SDR's pay is on shared revenue (none at all when it all is);
           an AE who qualifies a lead itself does its discovery in the same meeting.
         * **Opportunity**: the AE's discovery meeting (``work.discovery_hours`` of the AE's
           time, for every SQL handed over) keeps buyers whose readiness clears the full bar;
@@ -412,8 +413,15 @@ class LeadWorkMixin:
         chance = np.where(in_market, need, b.out_of_market_need)
         timing = timing_factor(L.reach_hours[idx], b.response_decay_persistent_share)
         ready = np.clip(b.qualify_base * skill[L.worker[idx]] * chance * timing, 0.0, 1.0)
-        handover = ~self._is_ae[L.worker[idx]]
-        sql_bar = np.where(handover, np.minimum(ready * b.sdr_handover_leniency, 1.0), ready)
+        # An SDR paid per SQL passes marginal buyers; the revenue share of the SDR's own pay
+        # plan (``sdr.shared_revenue_weight``; none for an agency) takes that away.
+        worker = L.worker[idx]
+        revenue_weight = np.zeros(len(self._by_id))
+        for sdr in self.sdrs:
+            revenue_weight[sdr.unique_id] = sdr.pay_shared_weight()
+        leniency = 1.0 + (b.sdr_handover_leniency - 1.0) * (1.0 - revenue_weight[worker])
+        handover = ~self._is_ae[worker]
+        sql_bar = np.where(handover, np.minimum(ready * leniency, 1.0), ready)
         u = rng.random(len(idx))
         # The first conversation: sales accepts the buyer (SAL) or recycles it (no project).
         first = L.sal_day[idx] < 0  # an outbound prospect was a SAL from its first conversation

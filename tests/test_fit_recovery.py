@@ -57,7 +57,7 @@ def recovered(tmp_path_factory):
     folder = tmp_path_factory.mktemp("company")
     truth = load_scenario("separate_targets").with_overrides({**STRUCTURE, **TRUTH})
     write_export(folder, run(truth, seed=11, days=DAYS).leads)
-    result = fit(folder / "mapping.yaml", folder / "out", replications=1, budget=10, seed=3, workers=1,
+    result = fit(folder / "mapping.yaml", folder / "out", replications=1, budget=14, seed=3, workers=1,
                  parameters=list(TRUTH), check_replications=3)
     return folder, result
 

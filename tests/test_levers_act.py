@@ -20,6 +20,10 @@ from simulation.scenario import PRESETS, Scenario, load_scenario, preset_path
 
 DAYS = 126  # two quarters: leaders' quarterly rules act
 SEEDS = (3,)
+# A lever that acts through rare events (who takes the blame after a quarter, a leader's SDR
+# hire) may not fire on one seed in two quarters; such a lever gets two more seeds before the
+# test calls it inert (sdr.owner in separate_targets acts on seeds 0, 4, 5, not on 1-3).
+MORE_SEEDS = (4, 5)
 
 
 def _leaves(data: dict, prefix: str = "") -> dict[str, object]:
@@ -71,9 +75,18 @@ for _name in PRESETS:
         CASES.append((_name, _path, _value, None if _base is None else _get(_base, _path)))
 
 
-def _summary(scenario: Scenario):
-    rows = [run(scenario, seed=s, days=DAYS).summary.iloc[0] for s in SEEDS]
+def _summary(scenario: Scenario, seeds=SEEDS):
+    rows = [run(scenario, seed=s, days=DAYS).summary.iloc[0] for s in seeds]
     return [r.drop(labels=["scenario", "seed", "replication"]) for r in rows]
+
+
+def _differs(a_rows, b_rows) -> list[str]:
+    return [
+        col
+        for a, b in zip(a_rows, b_rows, strict=True)
+        for col in a.index
+        if not (a[col] == b[col] or (isinstance(a[col], float) and np.isnan(a[col]) and np.isnan(b[col])))
+    ]
 
 
 _cache: dict[str, list] = {}
@@ -87,11 +100,7 @@ def test_every_lever_set_in_a_preset_changes_an_outcome(preset, path, value, bas
         _cache[preset] = _summary(scenario)
     other = _alternative(path, _get(scenario, path), base_value)
     changed = scenario.with_overrides({path: other})
-    moved = _summary(changed)
-    differs = [
-        col
-        for a, b in zip(_cache[preset], moved, strict=True)
-        for col in a.index
-        if not (a[col] == b[col] or (isinstance(a[col], float) and np.isnan(a[col]) and np.isnan(b[col])))
-    ]
+    differs = _differs(_cache[preset], _summary(changed))
+    if not differs:
+        differs = _differs(_summary(scenario, MORE_SEEDS), _summary(changed, MORE_SEEDS))
     assert differs, f"{preset}: {path} = {value!r} -> {other!r} changes no outcome"

@@ -766,6 +766,11 @@ def test_sdrs_hand_over_more_sqls_than_discovery_keeps_and_aes_do_not(small, ste
     assert ae_made.sum() > 0 and not (ae_made & dropped).any()
     strict = run(small("separate_targets", {"behaviour.sdr_handover_leniency": 1.0}), seed=2, days=126).summary.iloc[0]
     assert strict["sqls_disqualified_at_discovery"] == 0 and strict["sqls"] == strict["opportunities"]
+    # SDRs paid on revenue hand over only what discovery keeps; partly on revenue, fewer extras
+    on_revenue = run(small("separate_targets", {"sdr.shared_revenue_weight": 1.0}), seed=2, days=126).summary.iloc[0]
+    assert on_revenue["sqls_disqualified_at_discovery"] == 0
+    half = run(small("separate_targets", {"sdr.shared_revenue_weight": 0.5}), seed=2, days=126).summary.iloc[0]
+    assert 0 < half["sqls_disqualified_at_discovery"] < lenient.sqls_disqualified
 
 
 def test_a_sal_is_a_reached_buyer_and_the_no_project_share_moves_only_the_sal_count(small):

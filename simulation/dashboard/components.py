@@ -256,8 +256,11 @@ def watch_figure(snapshot) -> Figure:
     axes = fig.subplots(1, 3)
     daily = snapshot.daily
     days = daily["day"] + 1 if len(daily) else []
-    for stage in ("mql", "sal", "sql", "won", "rejected", "never_worked"):
-        axes[0].plot(days, daily[f"stage_{stage}"] if len(daily) else [], label=stage.replace("_", " "))
+    # the open stages by what they hold: SAL = accepted and being worked, SQL = open opportunities
+    labels = {"mql": "MQL waiting", "sal": "being worked", "sql": "open opportunity", "won": "won",
+              "rejected": "rejected", "never_worked": "never worked"}
+    for stage, label in labels.items():
+        axes[0].plot(days, daily[f"stage_{stage}"] if len(daily) else [], label=label)
     axes[0].set_title("Leads in each stage")
     axes[0].legend(fontsize=7, ncols=2)
     axes[1].plot(days, daily["trust_sales_in_marketing"] if len(daily) else [], label="sales in marketing")
