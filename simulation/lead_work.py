@@ -267,7 +267,9 @@ class LeadWorkMixin:
         a_idx = np.flatnonzero(today)
         owner = np.concatenate([w_t[t_idx], w_a[a_idx]])
         prio = np.concatenate([prio_t[t_idx], yield_a[a_idx]])
-        cost = np.concatenate([np.full(len(t_idx), s.work.touch_hours), np.full(len(a_idx), s.work.attempt_hours)])
+        cost = np.empty(len(t_idx) + len(a_idx))
+        cost[: len(t_idx)] = s.work.touch_hours
+        cost[len(t_idx) :] = s.work.attempt_hours
         pos, before = self._take_within_capacity(owner, prio, cost, capacity)
         is_touch = pos < len(t_idx)
         tp = t_idx[pos[is_touch]]
