@@ -97,16 +97,19 @@ class Marketer(Person):
             # Sorted scores: the share above a threshold and the believed good leads above it
             # come from one searchsorted (plain and agreed-definition thresholds together)
             # and a running sum.
-            ordered = np.sort(samples)
+            # (ndarray methods and ufuncs called directly: the numpy functions' wrappers cost
+            # more than the work on a few hundred scores.)
+            ordered = samples.copy()
+            ordered.sort()
             n = len(ordered)
             p_good = np.minimum(self.belief_good[src] * 2.0 * ordered, 1.0)
             running = np.empty(n + 1)
             running[0] = 0.0
-            np.cumsum(p_good, out=running[1:])
-            found = np.searchsorted(ordered, both_thresholds, side="left")
+            np.add.accumulate(p_good, out=running[1:])
+            found = ordered.searchsorted(both_thresholds, side="left")
             shares = np.empty((3, n_t))
-            shares[:2] = ((n - found) / n).reshape(2, n_t)  # passed; passed and meeting the definition
-            shares[2] = (running[-1] - running[found[:n_t]]) / n  # believed good
+            np.divide(n - found.reshape(2, n_t), n, out=shares[:2])  # passed; passed and meeting the definition
+            np.divide(running[-1] - running[found[:n_t]], n, out=shares[2])  # believed good
             totals += shares[:, :, None] * leads_per_quarter
         volume, counted, good = totals
         worked = np.minimum(1.0, self.capacity_belief / np.maximum(volume, 1e-9))
