@@ -23,7 +23,7 @@ class FeedbackMixin:
                 continue
             n = np.bincount(who, minlength=size)
             g = np.bincount(who, weights=good[sel].astype(float), minlength=size)
-            ids = np.flatnonzero(n)
+            ids = n.nonzero()[0]
             # Plain Python numbers: numpy scalar arithmetic costs more than the update itself.
             for aid, count, good_count in zip(ids.tolist(), n[ids].tolist(), g[ids].tolist()):
                 agent = self._by_id[aid]
@@ -141,7 +141,7 @@ class FeedbackMixin:
             return
         rate = self.settings.behaviour.trust_learning_rate
         counts = np.bincount(senders, minlength=len(self._by_id))
-        ids = np.flatnonzero(counts)
+        ids = counts.nonzero()[0]
         outcome = float(outcome)
         for mid, n in zip(ids.tolist(), counts[ids].tolist()):
             m = self._by_id[mid]

@@ -170,7 +170,7 @@ class Market:
 
     def step(self, day: int, brand_spend_per_quarter: float) -> None:
         """Advance buying windows and awareness by one working day."""
-        leaving = np.flatnonzero(self.in_market & (self.window_end <= day))
+        leaving = (self.in_market & (self.window_end <= day)).nonzero()[0]
         if len(leaving):
             self.in_market[leaving] = False
             self.on_list[leaving] = False
@@ -178,7 +178,7 @@ class Market:
             self.next_entry[leaving] = self._draw_entry(day, len(leaving))
         # Today's entries: one comparison over the accounts (cheaper than bucketing entry days
         # in Python, even at a million accounts). Entry days lie in the future when drawn.
-        entering = np.flatnonzero(self.next_entry == day)
+        entering = (self.next_entry == day).nonzero()[0]
         entering = entering[~self.in_market[entering]]
         if len(entering):
             self.in_market[entering] = True

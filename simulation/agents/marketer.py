@@ -142,7 +142,7 @@ class Marketer(Person):
         utility = self.expected_utility(grid, BROAD_GRID)
         flat = utility.ravel()
         top = flat.max()
-        best = np.flatnonzero(np.abs(flat - top) <= 1e-9 + 1e-6 * abs(top))  # np.isclose, without its overhead
+        best = (np.abs(flat - top) <= 1e-9 + 1e-6 * abs(top)).nonzero()[0]  # np.isclose, without its overhead
         # Tie-break toward higher thresholds and targeted campaigns (fewer, better leads):
         # the highest threshold index, then the lowest broad-share index.
         n_b = utility.shape[1]
