@@ -14,21 +14,24 @@ class FeedbackMixin:
     """Methods of :class:`simulation.model.OrgModel` for this submodel."""
 
     def _trust_from_experience(self, workers: np.ndarray, good: np.ndarray, src: np.ndarray) -> None:
-        b = self.settings.behaviour
+        rate = self.settings.behaviour.trust_learning_rate
         size = len(self._by_id)
         for agency_flag in (False, True):
             sel = (src == _AGENCY) if agency_flag else is_marketing(src)
-            if not sel.any():
+            who = workers[sel]
+            if len(who) == 0:
                 continue
-            n = np.bincount(workers[sel], minlength=size)
-            g = np.bincount(workers[sel], weights=good[sel].astype(float), minlength=size)
-            for aid in np.flatnonzero(n):
+            n = np.bincount(who, minlength=size)
+            g = np.bincount(who, weights=good[sel].astype(float), minlength=size)
+            ids = n.nonzero()[0]
+            # Plain Python numbers: numpy scalar arithmetic costs more than the update itself.
+            for aid, count, good_count in zip(ids.tolist(), n[ids].tolist(), g[ids].tolist()):
                 agent = self._by_id[aid]
-                weight = b.trust_learning_rate * n[aid] / (n[aid] + 3.0)
+                weight = rate * count / (count + 3.0)
                 if agency_flag:
-                    agent.trust_agency += weight * (g[aid] / n[aid] - agent.trust_agency)
+                    agent.trust_agency += weight * (good_count / count - agent.trust_agency)
                 else:
-                    agent.adjust_trust(weight * (g[aid] / n[aid] - agent.trust))
+                    agent.adjust_trust(weight * (good_count / count - agent.trust))
 
     def _feedback_events(self, idx: np.ndarray, good: bool, forced: bool = False, by_ae: bool = False) -> None:
         """Each worker (or, for a closed deal, its AE) decides whether to spend time telling
@@ -37,24 +40,23 @@ class FeedbackMixin:
         if len(idx) == 0:
             return
         idx = idx[L.marketer[idx] >= 0]
-        if len(idx) == 0:
+        n = len(idx)
+        if n == 0:
             return
+        deciders = (L.ae if by_ae else L.worker)[idx]
         if forced:
-            give = np.ones(len(idx), dtype=bool)
+            given, givers = idx, deciders
         else:
-            decider = L.ae[idx] if by_ae else L.worker[idx]
-            prob = self._feedback_prob_table()[decider]
-            give = self.streams["work"].random(len(idx)) < prob
-        L.feedback_given[idx[give]] = True
-        # Feedback takes the giver's time: charged to their lead hours of the next working day.
-        givers = (L.ae[idx] if by_ae else L.worker[idx])[give]
-        if len(givers):
+            give = self.streams["work"].random(n) < self._feedback_prob_table()[deciders]
+            given, givers = idx[give], deciders[give]
+        k = len(given)
+        self.feedback_given += k
+        self.feedback_withheld += n - k
+        if k:
+            L.feedback_given[given] = True
+            # Feedback takes the giver's time: charged to their lead hours of the next working day.
             self._charge_hours(givers, self.settings.work.feedback_hours)
-        self.feedback_given += int(give.sum())
-        self.feedback_withheld += int((~give).sum())
-        given = idx[give]
-        if len(given):
-            self._pending_feedback.append((L.marketer[given], L.source[given], np.full(len(given), good)))
+            self._pending_feedback.append((L.marketer[given], L.source[given], np.full(k, good)))
 
     def _worker_tables(self):
         """Today's state of every SDR and AE as arrays indexed by agent id, in one pass.
@@ -66,11 +68,10 @@ class FeedbackMixin:
         s = self.settings
         size = len(self._by_id)
         rows = np.array([a.work_state() for a in self._worker_list], dtype=float).reshape(-1, 7)
-        tables = []
-        for col, fill in enumerate((0.0, 0.0, 1.0, 0.0, 0.0, 0.0)):
-            t = np.full(size, fill)
-            t[self._worker_ids] = rows[:, col]
-            tables.append(t)
+        # One (6, size) array; ids of nobody working leads get (0, 0, skill 1, 0, 0, 0).
+        tables = np.zeros((6, size))
+        tables[2] = 1.0
+        tables[:, self._worker_ids] = rows[:, :6].T
         prob = np.zeros(size)
         prob[self._worker_ids] = feedback_probability(
             self._worker_shared_weight,
@@ -81,7 +82,7 @@ class FeedbackMixin:
             s.behaviour,
         )
         self._fb_table, self._fb_table_day = prob, self.day
-        return tables
+        return list(tables)
 
     def _feedback_prob_table(self) -> np.ndarray:
         """Today's feedback probabilities by agent id (filled by ``_worker_tables``)."""
@@ -114,10 +115,10 @@ class FeedbackMixin:
         n_src = len(MARKETING_SOURCES)
         key = self._marketer_pos_table[mids.astype(np.int64)] * n_src + srcs.astype(np.int64)
         size = len(self.marketers) * n_src
-        pieces = np.bincount(key, minlength=size).reshape(-1, n_src)
-        goods = np.bincount(key, weights=good.astype(float), minlength=size).reshape(-1, n_src)
-        for j, m in enumerate(self.marketers):
-            counts = {int(src): (int(pieces[j, src]), int(goods[j, src])) for src in MARKETING_SOURCES if pieces[j, src]}
+        pieces = np.bincount(key, minlength=size).reshape(-1, n_src).tolist()
+        goods = np.bincount(key, weights=good.astype(float), minlength=size).reshape(-1, n_src).tolist()
+        for m, p, g in zip(self.marketers, pieces, goods, strict=True):
+            counts = {int(src): (p[src], int(g[src])) for src in MARKETING_SOURCES if p[src]}
             if counts or capacity_seen is not None:
                 m.receive_feedback(counts, capacity_seen)
 
@@ -131,15 +132,20 @@ class FeedbackMixin:
     def _marketing_experience(self, idx: np.ndarray, outcome: float) -> None:
         """Marketers' trust in sales moves with what happens to their leads (``outcome``: how
         the marketer experiences it, 0 bad to 1 good)."""
-        idx = idx[self.leads.marketer[idx] >= 0]  # leads no marketer sent (outbound, agency) move no one
-        if len(idx) == 0 or not self.marketers:
+        senders = self.leads.marketer[idx]
+        self._marketers_experience(senders[senders >= 0], outcome)  # leads no marketer sent (outbound, agency) move no one
+
+    def _marketers_experience(self, senders: np.ndarray, outcome: float) -> None:
+        """``_marketing_experience`` for the marketer ids ``senders`` (one entry per lead)."""
+        if len(senders) == 0 or not self.marketers:
             return
-        b = self.settings.behaviour
-        counts = np.bincount(self.leads.marketer[idx], minlength=len(self._by_id))
+        rate = self.settings.behaviour.trust_learning_rate
+        counts = np.bincount(senders, minlength=len(self._by_id))
+        ids = counts.nonzero()[0]
         outcome = float(outcome)
-        for mid in np.flatnonzero(counts).tolist():
-            m, n = self._by_id[mid], counts[mid]
-            m.adjust_trust(b.trust_learning_rate * n / (n + 3.0) * (outcome - m.trust))
+        for mid, n in zip(ids.tolist(), counts[ids].tolist()):
+            m = self._by_id[mid]
+            m.adjust_trust(rate * n / (n + 3.0) * (outcome - m.trust))
 
     def blame(self, leader, blamer_side: str | None = None) -> None:
         """A leader (or, under one CRO, one function's managers) blames the other function:
@@ -175,12 +181,16 @@ class FeedbackMixin:
         acceptance counts too (an accepted lead recycled unreached, ``work_leads``), as does a
         lead nobody touched (``age_out``)."""
         L = self.leads
-        touched_today = np.concatenate(self._touched_today) if self._touched_today else np.empty(0, dtype=np.int64)
+        if not self._touched_today:
+            return
+        touched = np.concatenate(self._touched_today) if len(self._touched_today) > 1 else self._touched_today[0]
         self._touched_today = []
-        touched_today = touched_today[L.marketer[touched_today] >= 0]
-        if len(touched_today):
-            rejected = L.stage[touched_today] == _REJECTED
-            with_reason = rejected & L.feedback_given[touched_today]
-            self._marketing_experience(touched_today[~rejected], 1.0)
-            self._marketing_experience(touched_today[with_reason], self.settings.behaviour.reason_code_trust_value)
-            self._marketing_experience(touched_today[rejected & ~with_reason], 0.0)
+        senders = L.marketer[touched]
+        sent = senders >= 0
+        touched, senders = touched[sent], senders[sent]
+        if len(touched):
+            rejected = L.stage[touched] == _REJECTED
+            with_reason = rejected & L.feedback_given[touched]
+            self._marketers_experience(senders[~rejected], 1.0)
+            self._marketers_experience(senders[with_reason], self.settings.behaviour.reason_code_trust_value)
+            self._marketers_experience(senders[rejected & ~with_reason], 0.0)

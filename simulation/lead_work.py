@@ -8,6 +8,8 @@ import numpy as np
 
 from .behaviour import timing_factor
 from .leads import _AGENCY, Reason, Source, Stage, is_marketing
+
+_SDR_OUTBOUND = int(Source.SDR_OUTBOUND)  # a plain int: numpy probes an IntEnum's type on every comparison
 from .schedule import WORK_END_HOUR, WORK_START_HOUR, calendar_hours
 
 
@@ -117,18 +119,21 @@ class LeadWorkMixin:
             return np.empty(0, dtype=np.int64), np.empty(0)
         # One key: owner first, then priority descending (priorities are scaled into less than
         # one unit of the owner's scale, so the composite orders exactly as the pair would).
-        lo, hi = float(priority.min()), float(priority.max())
+        lo, hi = float(np.minimum.reduce(priority)), float(np.maximum.reduce(priority))
         scaled = (priority - lo) / (hi - lo + 1.0) if hi > lo else np.zeros(n)
-        order = np.argsort(owner - scaled * 0.999, kind="stable")
+        order = (owner - scaled * 0.999).argsort(kind="stable")
         o = owner[order]
-        c = np.broadcast_to(np.asarray(cost, dtype=float), (n,))[order]
+        cost = np.asarray(cost, dtype=float)
+        c = cost[order] if cost.ndim else np.full(n, float(cost))
         new_group = np.empty(n, dtype=bool)
         new_group[0] = True
         np.not_equal(o[1:], o[:-1], out=new_group[1:])
-        starts = np.flatnonzero(new_group)
-        total = np.cumsum(c)
-        start_of = np.repeat(total[starts] - c[starts], np.diff(np.append(starts, n)))
-        after = total - start_of
+        starts = new_group.nonzero()[0]
+        total = c.cumsum()
+        sizes = np.empty(len(starts), dtype=np.int64)  # items per owner
+        np.subtract(starts[1:], starts[:-1], out=sizes[:-1])
+        sizes[-1] = n - starts[-1]
+        after = total - (total[starts] - c[starts]).repeat(sizes)  # hours of the owner's items up to this one
         keep = after <= capacity[o] + 1e-9
         return order[keep], (after - c)[keep]
 
@@ -146,7 +151,7 @@ class LeadWorkMixin:
         """Chance the ``attempt``-th call or email reaches the buyer of a lead ``age_days`` old."""
         b = self.settings.behaviour
         p = b.contact_rate_first * b.contact_attempt_decay ** (attempt - 1.0) * 0.5 ** (age_days / b.contact_age_halflife_days)
-        return np.clip(p * skill, 0.0, 1.0)
+        return (p * skill).clip(0.0, 1.0)
 
     def _expected_yield(self, idx, belief, attempt, skill_w, hours_cost):
         """A rep's expected qualified opportunities per hour from one more attempt on leads ``idx``.
@@ -159,11 +164,13 @@ class LeadWorkMixin:
         L = self.leads
         b = self.settings.behaviour
         d = self.day
-        age = np.maximum(d - L.mql_day[idx], 0).astype(float)
-        age = np.where(L.mql_day[idx] < 0, np.maximum(d - L.created_day[idx], 0), age)
+        mql_day = L.mql_day[idx]
+        created = L.created_day[idx]
+        # Days since the lead became an MQL (since it was created, for one that never was one).
+        age = np.maximum(d - np.where(mql_day < 0, created, mql_day), 0).astype(float)
         p = np.where(L.contacted[idx], 1.0, self._contact_probability(attempt, age, skill_w))
-        waited = calendar_hours(L.created_day[idx], L.arrival_hour[idx], d, WORK_START_HOUR + 4.0)
-        timing = timing_factor(np.where(L.source[idx] == Source.SDR_OUTBOUND, np.nan, np.maximum(waited, 0.05)), b.response_decay_persistent_share)
+        waited = calendar_hours(created, L.arrival_hour[idx], d, WORK_START_HOUR + 4.0)
+        timing = timing_factor(np.where(L.source[idx] == _SDR_OUTBOUND, np.nan, np.maximum(waited, 0.05)), b.response_decay_persistent_share)
         return p * belief * b.qualify_base * timing / hours_cost
 
     def work_leads(self) -> None:
@@ -203,17 +210,19 @@ class LeadWorkMixin:
         belief_t = self._beliefs(mql, trust, trust_agency)
         src_t = L.source[mql]
         agency_t = src_t == _AGENCY
-        agreed_t = s.sla.enabled & is_marketing(src_t) & (L.score[mql] >= s.sla.mql_definition_score) & (L.mql_day[mql] >= self.sla_start_day)
-        yield_t = self._expected_yield(mql, belief_t, np.ones(len(mql)), skill[w_t], s.work.touch_hours)
-        bonus = np.zeros(len(mql))
+        if s.sla.enabled:
+            agreed_t = is_marketing(src_t) & (L.score[mql] >= s.sla.mql_definition_score) & (L.mql_day[mql] >= self.sla_start_day)
+        else:
+            agreed_t = np.zeros(len(mql), dtype=bool)
+        yield_t = self._expected_yield(mql, belief_t, 1.0, skill[w_t], s.work.touch_hours)  # a first touch is the first attempt
+        prio_t = yield_t
         if s.sla.enabled:
             # Breach avoidance: an agreed lead not yet breached that would breach if left
             # until tomorrow morning is worth the breach's cost to the rep (more after reviews).
             at_risk = agreed_t & ~L.sla_breached[mql] & (
                 calendar_hours(L.mql_day[mql], L.arrival_hour[mql], d + 1, WORK_START_HOUR) > s.sla.first_touch_hours
             )
-            bonus = np.where(at_risk, s.behaviour.breach_aversion * (1.0 + sla_pressure[w_t]) / s.work.touch_hours, 0.0)
-        prio_t = yield_t + bonus
+            prio_t = yield_t + np.where(at_risk, s.behaviour.breach_aversion * (1.0 + sla_pressure[w_t]) / s.work.touch_hours, 0.0)
         ok_t = (prio_t >= reservation[w_t]) | agency_t  # a booked meeting is in the AE's calendar
 
         # ---- an on-call rota: first touches of leads that arrived outside 9-to-5 since the
@@ -237,10 +246,11 @@ class LeadWorkMixin:
         belief_a = self._beliefs(waiting, trust, trust_agency)
         nxt = L.attempts[waiting].astype(float) + 1.0
         yield_a = self._expected_yield(waiting, belief_a, nxt, skill[w_a], s.work.attempt_hours)
-        floor = s.sla.enabled & is_marketing(L.source[waiting]) & (L.score[waiting] >= s.sla.mql_definition_score) & (
-            L.attempts[waiting] < s.sla.min_attempts
-        ) & (L.mql_day[waiting] >= self.sla_start_day)
-        worth = (yield_a >= reservation[w_a]) | floor
+        worth = yield_a >= reservation[w_a]
+        if s.sla.enabled:
+            worth |= is_marketing(L.source[waiting]) & (L.score[waiting] >= s.sla.mql_definition_score) & (
+                L.attempts[waiting] < s.sla.min_attempts
+            ) & (L.mql_day[waiting] >= self.sla_start_day)
         cadence_left = L.attempts[waiting] < s.work.max_attempts
         stale = (d - L.accepted_day[waiting]) > s.work.sal_max_age_days
         give_up = ~(worth & cadence_left) | stale
@@ -253,11 +263,14 @@ class LeadWorkMixin:
         today = ~give_up & (L.last_attempt_day[waiting] < d)
 
         # ---- one ranking per worker over both kinds of task
-        t_idx = np.flatnonzero(ok_t)
-        a_idx = np.flatnonzero(today)
+        # (ndarray methods, here and below: the numpy functions' wrappers cost about a microsecond a call)
+        t_idx = ok_t.nonzero()[0]
+        a_idx = today.nonzero()[0]
         owner = np.concatenate([w_t[t_idx], w_a[a_idx]])
         prio = np.concatenate([prio_t[t_idx], yield_a[a_idx]])
-        cost = np.concatenate([np.full(len(t_idx), s.work.touch_hours), np.full(len(a_idx), s.work.attempt_hours)])
+        cost = np.empty(len(t_idx) + len(a_idx))
+        cost[: len(t_idx)] = s.work.touch_hours
+        cost[len(t_idx) :] = s.work.attempt_hours
         pos, before = self._take_within_capacity(owner, prio, cost, capacity)
         is_touch = pos < len(t_idx)
         tp = t_idx[pos[is_touch]]
@@ -279,9 +292,9 @@ class LeadWorkMixin:
             self._qualify(reached, skill)
         # Hours the lead work left free go to prospecting where the pay plan rewards it.
         used = np.bincount(owner[pos], weights=cost[pos], minlength=size)
-        free = np.maximum(capacity - used, 0.0)
+        free = np.maximum(capacity - used, 0.0).tolist()
         for a in self._worker_list:
-            a.outbound_hours = a.outbound_reserved + (float(free[a.unique_id]) if a.prospects_with_free_hours() else 0.0)
+            a.outbound_hours = a.outbound_reserved + (free[a.unique_id] if a.prospects_with_free_hours() else 0.0)
 
     def _attempt(self, idx: np.ndarray, hours_before: np.ndarray, skill: np.ndarray) -> None:
         """One more call or email on accepted leads not yet reached."""
@@ -498,7 +511,7 @@ class LeadWorkMixin:
             return
         everyone = L.open_in(Stage.MQL)
         load = np.bincount(L.worker[everyone], minlength=len(self._by_id))[self.ae_ids].astype(float)
-        order = np.argsort(load + self.streams["work"].random(len(load)) * 1e-3, kind="stable")
+        order = (load + self.streams["work"].random(len(load)) * 1e-3).argsort(kind="stable")
         L.worker[moved] = self.ae_ids[order[np.arange(len(moved)) % len(order)]]
         self.mqls_overflowed += len(moved)
 
@@ -547,5 +560,5 @@ class LeadWorkMixin:
         L.sla_breached[idx] = True
         self.sla_breaches += len(idx)
         counts = np.bincount(L.worker[idx], minlength=len(self._by_id))
-        for aid in np.flatnonzero(counts):
+        for aid in counts.nonzero()[0]:
             self._by_id[aid].breaches_this_week += int(counts[aid])

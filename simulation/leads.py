@@ -52,6 +52,8 @@ STAGE_NAMES = [s.name.lower() for s in Stage]
 OPEN_STAGES = (Stage.MQL, Stage.SAL, Stage.SQL)
 # Plain-int codes for array comparisons: numpy probes an IntEnum's type for array hooks on every use.
 _MQL, _SAL, _SQL = (int(code) for code in OPEN_STAGES)
+_STAMPED = {_MQL: "mql_day", _SAL: "accepted_day", _SQL: "sql_day"}  # the column a move into the stage stamps
+_CLOSED = frozenset(int(code) for code in (Stage.WON, Stage.LOST, Stage.NO_DECISION))
 
 
 class Source(IntEnum):
@@ -133,6 +135,7 @@ class LeadStore:
             setattr(self, name, np.full(self._capacity, fill, dtype=dtype))
         self.open_idx = np.empty(0, dtype=np.int64)
         self._open_cache: dict[int, np.ndarray] = {}  # open leads by stage, until the next change
+        self._open_stages: np.ndarray | None = None  # stages of ``open_idx``, until the next change
         self.stage_counts = np.zeros(len(Stage), dtype=np.int64)
         self.entered = np.zeros(len(Stage), dtype=np.int64)  # cumulative entries per stage
 
@@ -169,6 +172,7 @@ class LeadStore:
         if stage in OPEN_STAGES:
             self.open_idx = np.concatenate([self.open_idx, idx])
             self._open_cache.clear()
+            self._open_stages = None
         return idx
 
     # ------------------------------------------------------------------ transitions
@@ -177,26 +181,27 @@ class LeadStore:
         if len(idx) == 0:
             return
         to = int(to)  # a plain int: numpy probes an IntEnum's type for array hooks on every use
-        np.subtract.at(self.stage_counts, self.stage[idx].astype(np.int64), 1)
+        self.stage_counts -= np.bincount(self.stage[idx], minlength=len(self.stage_counts))
         self._open_cache.clear()
+        self._open_stages = None
         self.stage[idx] = to
         self.stage_day[idx] = day
         self.stage_counts[to] += len(idx)
         self.entered[to] += len(idx)
         # Entering the SAL stage is acceptance for follow-up; the waterfall's SAL (``sal_day``)
         # and SQL stamps are set where the conversation and the qualification happen.
-        stamp = {Stage.MQL: self.mql_day, Stage.SAL: self.accepted_day, Stage.SQL: self.sql_day}.get(to)
+        stamp = _STAMPED.get(to)
         if stamp is not None:
-            stamp[idx] = day
-        if to in (Stage.WON, Stage.LOST, Stage.NO_DECISION):
+            getattr(self, stamp)[idx] = day
+        if to in _CLOSED:
             self.closed_day[idx] = day
 
     def compact_open(self) -> None:
         """Drop leads that left the open stages from the open index."""
         st = self.stage[self.open_idx]
         keep = (st == _MQL) | (st == _SAL) | (st == _SQL)
-        self.open_idx, st = self.open_idx[keep], st[keep]
-        self._fill_open_cache(st)
+        self.open_idx, self._open_stages = self.open_idx[keep], st[keep]
+        self._open_cache.clear()
 
     def open_in(self, stage: Stage) -> np.ndarray:
         """Indices of open leads currently in ``stage`` (MQL, SAL or SQL), in creation order.
@@ -204,15 +209,17 @@ class LeadStore:
         Kept until the next stage change, so repeated questions between changes are free.
         The returned array must not be modified.
         """
-        if not self._open_cache:
-            self._fill_open_cache(self.stage[self.open_idx])
-        return self._open_cache[int(stage)]
-
-    def _fill_open_cache(self, open_stages: np.ndarray) -> None:
-        for code in (_MQL, _SAL, _SQL):
-            found = self.open_idx[open_stages == code]
+        code = int(stage)
+        found = self._open_cache.get(code)
+        if found is None:  # found per stage, when first asked for (often one stage is, before the next change)
+            if code not in _STAMPED:
+                raise KeyError(f"open_in takes an open stage (MQL, SAL or SQL), not {stage!r}")
+            if self._open_stages is None:
+                self._open_stages = self.stage[self.open_idx]
+            found = self.open_idx[self._open_stages == code]
             found.flags.writeable = False
             self._open_cache[code] = found
+        return found
 
     def col(self, name: str) -> np.ndarray:
         """A read-only view of a column over the leads created so far."""

@@ -134,9 +134,6 @@ class Market:
         self.window_end = np.where(in_market, rng.integers(1, self.window_days + 1, self.n), -1).astype(np.int32)
         self.next_entry = np.where(in_market, -1, self._draw_entry(0, self.n)).astype(np.int64)
         self.in_market = in_market
-        # Entry days are bucketed so a day's entries are found without scanning every account.
-        self._entries: dict[int, list[np.ndarray]] = {}
-        self._schedule_entries(np.flatnonzero(~in_market))
         # Daily in-market counts, for observation.
         self.in_market_count = int(in_market.sum())
         # The day-one list: one fixed draw per account (drawn last, so the draws above are
@@ -153,8 +150,8 @@ class Market:
     def on_list_share(self) -> float:
         """Share of in-market accounts with the company on their day-one list."""
         inm = self.in_market
-        n = int(inm.sum())
-        return float(self.on_list[inm].sum()) / n if n else 0.0
+        n = int(np.count_nonzero(inm))
+        return float(np.count_nonzero(self.on_list & inm)) / n if n else 0.0
 
     def fit_to(self, icp_point: np.ndarray) -> np.ndarray:
         """Gaussian-kernel fit of every account to an ICP point, in [0, 1]."""
@@ -171,36 +168,22 @@ class Market:
             return np.full(size, np.iinfo(np.int64).max // 2)
         return day + self.rng.geometric(self.entry_prob, size)
 
-    def _schedule_entries(self, accounts: np.ndarray) -> None:
-        if len(accounts) == 0:
-            return
-        days = self.next_entry[accounts]
-        order = np.argsort(days, kind="stable")
-        days, accounts = days[order], accounts[order]
-        bounds = (np.flatnonzero(np.diff(days)) + 1).tolist()
-        for start, end in zip([0, *bounds], [*bounds, len(days)], strict=True):
-            self._entries.setdefault(int(days[start]), []).append(accounts[start:end])
-
     def step(self, day: int, brand_spend_per_quarter: float) -> None:
         """Advance buying windows and awareness by one working day."""
-        in_market = np.flatnonzero(self.in_market)
-        leaving = in_market[self.window_end[in_market] <= day]
+        leaving = (self.in_market & (self.window_end <= day)).nonzero()[0]
         if len(leaving):
             self.in_market[leaving] = False
             self.on_list[leaving] = False
             self.window_end[leaving] = -1
             self.next_entry[leaving] = self._draw_entry(day, len(leaving))
-            self._schedule_entries(leaving)
-        due = self._entries.pop(day, None)
-        entering = np.empty(0, dtype=np.int64)
-        if due:
-            candidates = np.unique(np.concatenate(due))
-            # An account forced into market since it was scheduled (an opportunity opened) has next_entry -1.
-            entering = candidates[(self.next_entry[candidates] == day) & ~self.in_market[candidates]]
+        # Today's entries: one comparison over the accounts (cheaper than bucketing entry days
+        # in Python, even at a million accounts). Entry days lie in the future when drawn.
+        entering = (self.next_entry == day).nonzero()[0]
+        entering = entering[~self.in_market[entering]]
         if len(entering):
             self.in_market[entering] = True
             self.window_end[entering] = day + self.window_days
             self.next_entry[entering] = -1
             self._decide_list(entering)
-        self.in_market_count = len(in_market) - len(leaving) + len(entering)
+        self.in_market_count = int(np.count_nonzero(self.in_market))
         self.awareness.step(brand_spend_per_quarter)

@@ -114,13 +114,16 @@ def friction_components(model: OrgModel, days_elapsed: int, marketing_mqls: np.n
     s = model.settings
     mask = _marketing_mql_mask(model) if marketing_mqls is None else marketing_mqls
     stage = L.stage[:n]
-    accepted = int((mask & (L.accepted_day[:n] >= 0)).sum())
-    rejected = int((mask & (stage == Stage.REJECTED)).sum())
-    never = int((mask & (stage == Stage.NEVER_WORKED)).sum())
-    touched = int((mask & (L.first_touch_day[:n] >= 0)).sum())
-    speeds = L.speed_to_lead_hours[:n][mask & (L.first_touch_day[:n] >= 0)]
+    # Counts with count_nonzero (a boolean sum converts to integers first) and plain-int stage
+    # codes (numpy probes an IntEnum's type on every use): this runs every tenth day over every lead.
+    accepted = int(np.count_nonzero(mask & (L.accepted_day[:n] >= 0)))
+    rejected = int(np.count_nonzero(mask & (stage == int(Stage.REJECTED))))
+    never = int(np.count_nonzero(mask & (stage == int(Stage.NEVER_WORKED))))
+    touched_mask = mask & (L.first_touch_day[:n] >= 0)
+    touched = int(np.count_nonzero(touched_mask))
+    speeds = np.compress(touched_mask, L.speed_to_lead_hours[:n])  # as [mask], several times faster on a long, mixed mask
     median_speed = float(np.median(speeds)) if len(speeds) else 0.0
-    late = int((mask & (L.first_touch_day[:n] >= 0) & (L.speed_to_lead_hours[:n] > s.sla.first_touch_hours)).sum())
+    late = int(np.count_nonzero(speeds > s.sla.first_touch_hours))
     quarters = max(1.0, days_elapsed / model.quarter_days)
     fb_total = model.feedback_given + model.feedback_withheld
     trusts = [t for t in (sales_trust(model), marketing_trust(model)) if not np.isnan(t)]

@@ -36,17 +36,21 @@ class Person(mesa.Agent):
         if self.ramp_days <= 0:
             return 1.0
         tenure = self.model.day - self.start_day
+        if tenure >= self.ramp_days:
+            return 1.0  # what the line gives from there on: 0.25 + 0.75 x tenure / ramp_days >= 1
         return min(1.0, 0.25 + 0.75 * max(tenure, 0) / self.ramp_days)
 
     def available_hours(self) -> float:
         """Today's effective working hours: ramp, morale and any reorganisation disruption,
         less the hours yesterday's work carried into today (qualification calls, discovery
         meetings, feedback, breach reviews)."""
-        hours = self.hours_per_day * self.ramp() * (0.85 + 0.15 * self.morale) * self.model.transition_factor
+        model = self.model
+        hours = self.hours_per_day * self.ramp() * (0.85 + 0.15 * self.morale) * model.transition_factor
         if self.moved_day is not None:
             hours *= self.move_factor()
-        due = self.model._hours_due
-        return max(hours - (due[self.unique_id] if self.unique_id < len(due) else 0.0), 0.0)
+        due = model._hours_due
+        uid = self.unique_id
+        return max(hours - (float(due[uid]) if uid < len(due) else 0.0), 0.0)  # a Python float: cheaper arithmetic after
 
     def move_factor(self) -> float:
         """Capacity left after moving to another function (a timeline step): the

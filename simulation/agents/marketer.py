@@ -26,6 +26,7 @@ from .base import Person
 
 THRESHOLD_GRID = np.round(np.arange(0.05, 0.951, 0.05), 2)
 BROAD_GRID = np.array([0.0, 0.25, 0.5, 0.75, 1.0])
+_SOURCES = (Source.CAMPAIGN_BROAD, Source.CAMPAIGN_TARGETED, Source.INBOUND)
 
 
 class Marketer(Person):
@@ -79,36 +80,38 @@ class Marketer(Person):
         model = self.model
         budget = model.dg_budget_per_marketer_quarter
         s = model.settings
-        n_t, n_b = len(thresholds), len(broad_shares)
-        volume = np.zeros((n_t, n_b))
-        counted = np.zeros((n_t, n_b))
-        good = np.zeros((n_t, n_b))
-        spend_share = {Source.CAMPAIGN_BROAD: broad_shares, Source.CAMPAIGN_TARGETED: 1.0 - broad_shares}
-        sources = [Source.CAMPAIGN_BROAD, Source.CAMPAIGN_TARGETED, Source.INBOUND]
+        n_t = len(thresholds)
+        # Believed MQL volume, MQLs meeting the agreed definition and good leads per quarter,
+        # stacked as three rows: one product and one sum per source.
+        totals = np.zeros((3, n_t, len(broad_shares)))
         both_thresholds = np.concatenate([thresholds, np.maximum(thresholds, s.sla.mql_definition_score)])
-        for src in sources:
+        for src in _SOURCES:
             samples = self.score_samples.get(int(src))
             if samples is None or len(samples) == 0:
                 continue
             if src == Source.INBOUND:
-                leads_per_quarter = np.full(n_b, len(samples) * model.quarter_days / model.sample_window_days)
+                leads_per_quarter = len(samples) * model.quarter_days / model.sample_window_days  # the same for every mix
             else:
-                leads_per_quarter = budget * spend_share[src] / self.cost_per_inquiry(src)
+                share = broad_shares if src == Source.CAMPAIGN_BROAD else 1.0 - broad_shares
+                leads_per_quarter = budget * share / self.cost_per_inquiry(src)
             # Sorted scores: the share above a threshold and the believed good leads above it
             # come from one searchsorted (plain and agreed-definition thresholds together)
             # and a running sum.
-            ordered = np.sort(samples)
+            # (ndarray methods and ufuncs called directly: the numpy functions' wrappers cost
+            # more than the work on a few hundred scores.)
+            ordered = samples.copy()
+            ordered.sort()
             n = len(ordered)
             p_good = np.minimum(self.belief_good[src] * 2.0 * ordered, 1.0)
-            running = np.concatenate(([0.0], np.cumsum(p_good)))
-            found = np.searchsorted(ordered, both_thresholds, side="left")
-            first, first_defined = found[: len(thresholds)], found[len(thresholds) :]
-            passed = (n - first) / n
-            defined = (n - first_defined) / n
-            good_share = (running[-1] - running[first]) / n
-            volume += passed[:, None] * leads_per_quarter[None, :]
-            counted += defined[:, None] * leads_per_quarter[None, :]
-            good += good_share[:, None] * leads_per_quarter[None, :]
+            running = np.empty(n + 1)
+            running[0] = 0.0
+            np.add.accumulate(p_good, out=running[1:])
+            found = ordered.searchsorted(both_thresholds, side="left")
+            shares = np.empty((3, n_t))
+            np.divide(n - found.reshape(2, n_t), n, out=shares[:2])  # passed; passed and meeting the definition
+            np.divide(running[-1] - running[found[:n_t]], n, out=shares[2])  # believed good
+            totals += shares[:, :, None] * leads_per_quarter
+        volume, counted, good = totals
         worked = np.minimum(1.0, self.capacity_belief / np.maximum(volume, 1e-9))
         revenue = good * worked * model.expected_value_per_good_lead
         target_volume = max(s.marketing.mql_target_per_quarter / max(s.marketing.headcount, 1), 1.0)
@@ -139,12 +142,13 @@ class Marketer(Person):
         utility = self.expected_utility(grid, BROAD_GRID)
         flat = utility.ravel()
         top = flat.max()
-        best = np.flatnonzero(np.abs(flat - top) <= 1e-9 + 1e-6 * abs(top))  # np.isclose, without its overhead
-        # Tie-break toward higher thresholds and targeted campaigns (fewer, better leads).
-        ti, bi = np.unravel_index(best, utility.shape)
-        choice = np.lexsort((bi, -ti))[0]
-        self.threshold = float(grid[ti[choice]])
-        self.broad_share = float(BROAD_GRID[bi[choice]])
+        best = (np.abs(flat - top) <= 1e-9 + 1e-6 * abs(top)).nonzero()[0]  # np.isclose, without its overhead
+        # Tie-break toward higher thresholds and targeted campaigns (fewer, better leads):
+        # the highest threshold index, then the lowest broad-share index.
+        n_b = utility.shape[1]
+        ti, neg_bi = max((k // n_b, -(k % n_b)) for k in best.tolist())
+        self.threshold = float(grid[ti])
+        self.broad_share = float(BROAD_GRID[-neg_bi])
 
     # ------------------------------------------------------------------ learning
     def receive_feedback(self, source_counts: dict[int, tuple[int, int]], capacity_seen: float | None) -> None:
