@@ -234,8 +234,16 @@ def test_snapshots_read_while_another_thread_plays_are_whole_days():
     """The page reads snapshots while the play thread steps (a torn read once broke the page)."""
     import threading
 
+    import time
+
     watched = WatchedRun(load_scenario("sla").with_overrides(SMALL), seed=2, days=40)
-    player = threading.Thread(target=watched.step, args=(40,))
+
+    def play():  # a day at a time, as the page's play thread steps; the pause gives the reader a turn however fast a day is
+        for _ in range(40):
+            watched.step(1)
+            time.sleep(0.002)
+
+    player = threading.Thread(target=play)
     player.start()
     seen = []
     while player.is_alive():

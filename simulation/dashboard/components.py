@@ -176,19 +176,30 @@ def DesignEditor(index: int, design: dict[str, Any], on_change: Callable[[Callab
 def JobProgress(job: CompareJob, on_finished: Callable[[], None]):
     """A running comparison's progress bar, its count of runs, and Cancel; polls the job."""
     tick, set_tick = solara.use_state(0)
+    # The hand-over happens once per job: the poll thread and a redraw may both see the job
+    # finished, and a second page redraw a moment later could land while the user is typing.
+    handed_over = solara.use_ref(False)
+    lock = solara.use_memo(threading.Lock, [job.number])
+
+    def hand_over():
+        with lock:
+            if handed_over.current:
+                return
+            handed_over.current = True
+        on_finished()
 
     def poll(cancel: threading.Event):
         while not job.finished and not cancel.is_set():
             time.sleep(0.25)
             set_tick(lambda t: t + 1)
         if not cancel.is_set():
-            on_finished()
+            hand_over()
 
     solara.use_thread(poll, dependencies=[job.number], intrusive_cancel=False)
 
     def finished_when_drawn():  # a redraw that finds the job finished hands over too (never stuck on the bar)
         if job.finished:
-            on_finished()
+            hand_over()
 
     solara.use_effect(finished_when_drawn, [job.finished])
     with solara.Column(classes=["orgsim-progress"]):
