@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import report_fixtures
 
 
 def test_S1_4_simulation_compare_is_always_the_function():
@@ -35,17 +36,8 @@ def test_S1_4_simulation_compare_is_always_the_function():
 
 
 def fake_run(scenario, seed=0, replication=0):
-    """A stand-in for the model: outcomes that depend on two levers and the seed."""
-    w = scenario.marketing.shared_revenue_weight
-    hours = scenario.sla.first_touch_hours
-    noise = (seed % 97) / 97
-    return {
-        "scenario": scenario.name,
-        "bookings": 1e6 * (1 + w) - 2e3 * hours + 1e4 * noise,
-        "friction_index": 0.5 - 0.2 * w + 0.001 * hours + 0.01 * noise,
-        "mqls": 5000 * (1 - 0.5 * w) + 10 * noise,
-        "sla_breaches": 3 * noise,
-    }
+    """The shared stand-in for the model (``report_fixtures.fake_run``), with SLA breaches too."""
+    return {**report_fixtures.fake_run(scenario, seed, replication), "sla_breaches": 3 * (seed % 97) / 97}
 
 
 def make_sweep(out: Path, replications: int = 3, outcomes=("bookings", "friction_index", "mqls")) -> Path:
@@ -352,7 +344,8 @@ assert matplotlib.get_backend() == "module://matplotlib_inline.backend_inline", 
     helper.write_text(Path(__file__).read_text(encoding="utf-8"), encoding="utf-8")
     import os
 
-    path = os.pathsep.join(p for p in (str(tmp_path), os.environ.get("PYTHONPATH", "")) if p)
+    # the copy imports report_fixtures from tests/
+    path = os.pathsep.join(p for p in (str(tmp_path), str(Path(__file__).parent), os.environ.get("PYTHONPATH", "")) if p)
     env = {**os.environ, "MPLBACKEND": "module://matplotlib_inline.backend_inline", "PYTHONPATH": path}
     proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300, env=env, cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr[-2000:]
