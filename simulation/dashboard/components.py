@@ -178,14 +178,15 @@ def JobProgress(job: CompareJob, on_finished: Callable[[], None]):
     tick, set_tick = solara.use_state(0)
     # The hand-over happens once per job: the poll thread and a redraw may both see the job
     # finished, and a second page redraw a moment later could land while the user is typing.
-    handed_over = solara.use_ref(False)
+    # (The job's number, not a flag: this component's state may be reused for another job.)
+    handed_over = solara.use_ref(None)
     lock = solara.use_memo(threading.Lock, [job.number])
 
     def hand_over():
         with lock:
-            if handed_over.current:
+            if handed_over.current == job.number:
                 return
-            handed_over.current = True
+            handed_over.current = job.number
         on_finished()
 
     def poll(cancel: threading.Event):
