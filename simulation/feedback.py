@@ -25,7 +25,7 @@ class FeedbackMixin:
             g = np.bincount(who, weights=good[sel].astype(float), minlength=size)
             ids = n.nonzero()[0]
             # Plain Python numbers: numpy scalar arithmetic costs more than the update itself.
-            for aid, count, good_count in zip(ids.tolist(), n[ids].tolist(), g[ids].tolist()):
+            for aid, count, good_count in zip(ids.tolist(), n[ids].tolist(), g[ids].tolist(), strict=True):
                 agent = self._by_id[aid]
                 weight = rate * count / (count + 3.0)
                 if agency_flag:
@@ -143,7 +143,7 @@ class FeedbackMixin:
         counts = np.bincount(senders, minlength=len(self._by_id))
         ids = counts.nonzero()[0]
         outcome = float(outcome)
-        for mid, n in zip(ids.tolist(), counts[ids].tolist()):
+        for mid, n in zip(ids.tolist(), counts[ids].tolist(), strict=True):
             m = self._by_id[mid]
             m.adjust_trust(rate * n / (n + 3.0) * (outcome - m.trust))
 

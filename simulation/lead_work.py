@@ -8,9 +8,9 @@ import numpy as np
 
 from .behaviour import timing_factor
 from .leads import _AGENCY, Reason, Source, Stage, is_marketing
+from .schedule import WORK_END_HOUR, WORK_START_HOUR, calendar_hours
 
 _SDR_OUTBOUND = int(Source.SDR_OUTBOUND)  # a plain int: numpy probes an IntEnum's type on every comparison
-from .schedule import WORK_END_HOUR, WORK_START_HOUR, calendar_hours
 
 
 class LeadWorkMixin:
@@ -409,16 +409,16 @@ class LeadWorkMixin:
         mk = self.market
         rng = self.streams["work"]
         d = self.day
-        self._charge_hours(L.worker[idx], s.work.qualify_hours)
+        worker = L.worker[idx]
+        self._charge_hours(worker, s.work.qualify_hours)
         acc = L.account[idx]
         in_market = mk.in_market[acc]
         need = np.where(in_market, 0.55 + 0.45 * L.intent[idx], 0.0)
         chance = np.where(in_market, need, b.out_of_market_need)
         timing = timing_factor(L.reach_hours[idx], b.response_decay_persistent_share)
-        ready = np.clip(b.qualify_base * skill[L.worker[idx]] * chance * timing, 0.0, 1.0)
+        ready = np.clip(b.qualify_base * skill[worker] * chance * timing, 0.0, 1.0)
         # An SDR paid per SQL passes marginal buyers; the revenue share of the SDR's own pay
         # plan (``sdr.shared_revenue_weight``; none for an agency) takes that away.
-        worker = L.worker[idx]
         revenue_weight = np.zeros(len(self._by_id))
         for sdr in self.sdrs:
             revenue_weight[sdr.unique_id] = sdr.pay_shared_weight()

@@ -233,7 +233,6 @@ def test_a_watched_run_stepped_to_the_end_is_the_run():
 def test_snapshots_read_while_another_thread_plays_are_whole_days():
     """The page reads snapshots while the play thread steps (a torn read once broke the page)."""
     import threading
-
     import time
 
     watched = WatchedRun(load_scenario("sla").with_overrides(SMALL), seed=2, days=40)
